@@ -1,0 +1,58 @@
+/*
+ * cmd/cmd-local.h - the subcommands and the helpers they share: one-line errors,
+ * progress on a terminal, and Ctrl-C handling.
+ */
+#ifndef MMR_CMD_LOCAL_H
+#define MMR_CMD_LOCAL_H
+
+#include <stdint.h>
+#include <signal.h>
+#include "mmr.h"
+
+int cmd_import(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_query(int argc, char **argv);
+
+/* Exit statuses of every subcommand. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/*
+ * Routes libreplay's log to stderr under the subcommand's name. Error messages are
+ * held back instead and printed by cmd_fail() as the one line of the failure.
+ */
+void cmd_log_setup(const char *cmd, int verbose);
+
+/* Prints "mmreplay <cmd>: <detail>" (the library's own message, or @what and
+ * mmr_strerror(@err)) and returns EXIT_FAIL. */
+int cmd_fail(int err, const char *what, ...) __attribute__((format(printf, 2, 3)));
+
+/* Prints "mmreplay <cmd>: <message>" and a hint to --help; returns EXIT_USAGE. */
+int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Set by SIGINT/SIGTERM after cmd_catch_signals(). */
+extern volatile sig_atomic_t cmd_stop;
+void cmd_catch_signals(void);
+
+/* A one-line status on stderr, only when stderr is a terminal; rate-limited. */
+struct cmd_progress {
+	int		enabled;
+	uint64_t	last_ns;
+	uint64_t	start_ns;
+	int		shown;
+};
+void cmd_progress_init(struct cmd_progress *p);
+/* Returns 1 when a line should be drawn now (at most 10 per second). */
+int cmd_progress_due(struct cmd_progress *p);
+void cmd_progress_line(struct cmd_progress *p, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void cmd_progress_done(struct cmd_progress *p);
+uint64_t cmd_now_ns(void);
+
+/* Opens a store, reporting failure as a one-line error. */
+int cmd_open_store(const char *path, unsigned int flags, struct mmr_store **st);
+
+/* Parses a --format argument; table is the default on a terminal, csv otherwise. */
+int cmd_parse_format(const char *arg, enum mmr_format *fmt);
+enum mmr_format cmd_default_format(void);
+
+#endif
