@@ -2,8 +2,15 @@
 --
 -- One file holds any number of runs: recordings, imports of trace.dat files,
 -- replays and synthetic runs. Every event row carries run_id, ts (nanoseconds on
--- the run's trace clock), cpu and pid (the task that hit the tracepoint), so every
--- query works on recorded and replayed data alike; a comparison is a GROUP BY run_id.
+-- the run's trace clock), seq, cpu and pid (the task that hit the tracepoint), so
+-- every query works on recorded and replayed data alike; a comparison is a
+-- GROUP BY run_id.
+--
+-- seq is the event's position in its run's stream, unique within the run across
+-- all event tables: ORDER BY ts, seq is the order the source delivered events in.
+-- Event tables are clustered on (run_id, ts, seq) (WITHOUT ROWID): a run's events
+-- are stored in time order, so range scans by run and time need no secondary
+-- index, and a bulk load appends in key order.
 --
 -- Event tables are named after the kernel event and use the kernel's field names
 -- (quote "order": it is an SQL keyword). Unsigned kernel values are stored as
@@ -167,71 +174,84 @@ CREATE TABLE gfp_flags (
 CREATE TABLE generic_events (
 	run_id		INTEGER NOT NULL,
 	ts		INTEGER NOT NULL,
+	seq		INTEGER NOT NULL,
 	cpu		INTEGER,
 	pid		INTEGER,
 	system		TEXT NOT NULL,
 	name		TEXT NOT NULL,
-	fields		TEXT
-);
+	fields		TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 -- Typed event tables, one per event (see libreplay/core/core-events.c).
 CREATE TABLE mm_page_alloc (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
 	migratetype	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_page_free (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
 	"order"	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_page_free_batched (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_page_alloc_zone_locked (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
 	"order"	INTEGER,
 	migratetype	INTEGER,
 	percpu_refill	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_page_pcpu_drain (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
 	"order"	INTEGER,
 	migratetype	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_page_alloc_extfrag (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	pfn	INTEGER,
@@ -240,12 +260,14 @@ CREATE TABLE mm_page_alloc_extfrag (
 	alloc_migratetype	INTEGER,
 	fallback_migratetype	INTEGER,
 	change_ownership	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_begin (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	zone_start	INTEGER,
@@ -253,12 +275,14 @@ CREATE TABLE mm_compaction_begin (
 	free_pfn	INTEGER,
 	zone_end	INTEGER,
 	sync	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_end (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	zone_start	INTEGER,
@@ -267,12 +291,14 @@ CREATE TABLE mm_compaction_end (
 	zone_end	INTEGER,
 	sync	INTEGER,
 	status	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_defer_compaction (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
@@ -281,12 +307,14 @@ CREATE TABLE mm_compaction_defer_compaction (
 	considered	INTEGER,
 	defer_shift	INTEGER,
 	order_failed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_defer_reset (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
@@ -295,12 +323,14 @@ CREATE TABLE mm_compaction_defer_reset (
 	considered	INTEGER,
 	defer_shift	INTEGER,
 	order_failed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_deferred (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
@@ -309,175 +339,207 @@ CREATE TABLE mm_compaction_deferred (
 	considered	INTEGER,
 	defer_shift	INTEGER,
 	order_failed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_fast_isolate_freepages (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	start_pfn	INTEGER,
 	end_pfn	INTEGER,
 	nr_scanned	INTEGER,
 	nr_taken	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_isolate_freepages (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	start_pfn	INTEGER,
 	end_pfn	INTEGER,
 	nr_scanned	INTEGER,
 	nr_taken	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_isolate_migratepages (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	start_pfn	INTEGER,
 	end_pfn	INTEGER,
 	nr_scanned	INTEGER,
 	nr_taken	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_finished (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	idx	INTEGER,
 	"order"	INTEGER,
 	ret	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_suitable (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	idx	INTEGER,
 	"order"	INTEGER,
 	ret	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_kcompactd_sleep (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_kcompactd_wake (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	"order"	INTEGER,
 	highest_zoneidx	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_wakeup_kcompactd (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	"order"	INTEGER,
 	highest_zoneidx	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_migratepages (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nr_migrated	INTEGER,
 	nr_failed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_compaction_try_to_compact_pages (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	"order"	INTEGER,
 	gfp_mask	INTEGER,
 	prio	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_direct_reclaim_begin (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_direct_reclaim_end (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nr_reclaimed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_kswapd_wake (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	zid	INTEGER,
 	"order"	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_kswapd_sleep (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_wakeup_kswapd (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	zid	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_lru_shrink_inactive (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
@@ -493,12 +555,14 @@ CREATE TABLE mm_vmscan_lru_shrink_inactive (
 	nr_unmap_fail	INTEGER,
 	priority	INTEGER,
 	reclaim_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_lru_shrink_active (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
@@ -508,82 +572,98 @@ CREATE TABLE mm_vmscan_lru_shrink_active (
 	nr_referenced	INTEGER,
 	priority	INTEGER,
 	reclaim_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_memcg_reclaim_begin (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_memcg_reclaim_end (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nr_reclaimed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_memcg_softlimit_reclaim_begin (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_memcg_softlimit_reclaim_end (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nr_reclaimed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_node_reclaim_begin (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	"order"	INTEGER,
 	gfp_flags	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_node_reclaim_end (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nr_reclaimed	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mm_vmscan_throttled (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	nid	INTEGER,
 	usec_timeout	INTEGER,
 	usec_delayed	INTEGER,
 	reason	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE compact_retry (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	"order"	INTEGER,
@@ -592,12 +672,14 @@ CREATE TABLE compact_retry (
 	retries	INTEGER,
 	max_retries	INTEGER,
 	ret	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE reclaim_retry_zone (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	node	INTEGER,
@@ -608,12 +690,14 @@ CREATE TABLE reclaim_retry_zone (
 	min_wmark	INTEGER,
 	no_progress_loops	INTEGER,
 	wmark_check	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE mark_victim (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	victim_pid	INTEGER,
@@ -625,52 +709,63 @@ CREATE TABLE mark_victim (
 	uid	INTEGER,
 	pgtables	INTEGER,
 	oom_score_adj	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE oom_score_adj_update (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	task_pid	INTEGER,
 	comm	TEXT,
 	oom_score_adj	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE wake_reaper (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	victim_pid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE start_task_reaping (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	victim_pid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE finish_task_reaping (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	victim_pid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;
 
 CREATE TABLE skip_task_reaping (
 	run_id	INTEGER NOT NULL,
 	ts	INTEGER NOT NULL,
+	seq	INTEGER NOT NULL,
 	cpu	INTEGER,
 	pid	INTEGER,
 	victim_pid	INTEGER,
-	extra	TEXT
-);
+	extra	TEXT,
+	PRIMARY KEY (run_id, ts, seq)
+) WITHOUT ROWID;

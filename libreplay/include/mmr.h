@@ -73,7 +73,7 @@ MMR_API void mmr_set_log_fn(mmr_log_fn fn, void *arg, enum mmr_log_level max_lev
 
 /*
  * Events with a typed table. X(ID, system, name): the table is named after the
- * event; its columns are run_id, ts, cpu, pid, then the event's fields in the
+ * event; its columns are run_id, ts, seq, cpu, pid, then the event's fields in the
  * order listed by mmr_event_desc(), then `extra` (JSON of fields this tool does
  * not know, normally NULL). Field order is part of the API: model code fills
  * struct mmr_event.val[] in that order.
@@ -284,15 +284,22 @@ struct mmr_writer;
  * @st: borrowed; must outlive the writer.
  * @out: Owned; release with mmr_writer_free().
  * The writer does not open or commit transactions: the caller decides (one for a
- * whole import, one a second for a live recording).
+ * whole import, one a second for a live recording). It numbers the run's events
+ * (the `seq` column) from 0 in the order they are added: use one writer per run.
  */
 MMR_API int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writer **out);
+/* Copies @ev (strings included). Rows are buffered: they reach the database at
+ * mmr_writer_flush(), at mmr_store_commit() (which flushes every writer of the
+ * store) or when a table's buffer fills. */
 MMR_API int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev);
+MMR_API int mmr_writer_flush(struct mmr_writer *w);
 /* Counts of events written so far, per type (index MMR_EV_GENERIC for generic). */
 MMR_API uint64_t mmr_writer_count(const struct mmr_writer *w, enum mmr_event_type type);
+/* Flushes buffered rows if a transaction is open, then frees. Free writers before
+ * closing their store. */
 MMR_API void mmr_writer_free(struct mmr_writer *w);
 
-/* Builds the secondary indexes (after a bulk load); idempotent. */
+/* Builds the secondary indexes of the sample tables (after a bulk load); idempotent. */
 MMR_API int mmr_store_build_indexes(struct mmr_store *st);
 
 /* ------------------------------------------------------------------ query */

@@ -218,19 +218,22 @@ static void json_field(struct ingest_decoder *d, const struct tep_record *rec,
 		}
 		sb_adds(sb, "[");
 		for (size_t i = 0; i + es <= n; i += es)
-			sb_addf(sb, "%s%llu", i ? "," : "",
-				tep_read_number(d->tep, p + i, (int)es));
+			sb_addf(sb, "%s%lld", i ? "," : "",
+				(long long)tep_read_number(d->tep, p + i, (int)es));
 		sb_adds(sb, "]");
 	} else {
 		int ok = 1;
 		int64_t v = read_int(d->tep, rec, f, &ok);
 
+		/*
+		 * Like the typed columns, values are int64: an unsigned 64-bit value past
+		 * INT64_MAX (a kernel pointer) is written as its two's-complement, so
+		 * SQLite reads it back exactly instead of as a rounded real.
+		 */
 		if (!ok)
 			sb_adds(sb, "null");
-		else if (f->flags & TEP_FIELD_IS_SIGNED)
-			sb_addf(sb, "%lld", (long long)v);
 		else
-			sb_addf(sb, "%llu", (unsigned long long)v);
+			sb_addf(sb, "%lld", (long long)v);
 	}
 }
 

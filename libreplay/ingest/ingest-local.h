@@ -52,7 +52,50 @@ int decoder_save_gfp_flags(struct ingest_decoder *d, struct mmr_store *st, int64
 /* Writes pid->comm for every pid seen. */
 int decoder_save_tasks(struct ingest_decoder *d, struct mmr_store *st, int64_t run_id);
 
+/* Bounds-checks the layout of a version 6 trace.dat (see ingest-tracedat-check.c). */
+int tracedat_check_v6(const char *path);
+
 int pid_set_add(struct pid_set *s, int pid);
 void pid_set_release(struct pid_set *s);
+
+/* ------------------------------------------------- reader process <-> importer */
+
+enum { MSG_EVENT = 1, MSG_LOG, MSG_U64, MSG_END };
+#define WIRE_MAX_MSG (1u << 20)
+
+struct wire_out {
+	int	fd;
+	int	failed;
+	size_t	len;
+	char	buf[256 * 1024];
+};
+
+struct wire_msg {
+	int			kind;
+	struct mmr_event	ev;		/* MSG_EVENT; strings borrowed until the next call */
+	int			level;		/* MSG_LOG */
+	char			text[2048];
+	int			key;		/* MSG_U64 */
+	int			nval;
+	uint64_t		u64[8];
+};
+
+struct wire_in {
+	int		fd;
+	char		*buf;
+	size_t		cap, len, pos;
+	struct strbuf	scratch;
+};
+
+void wire_out_init(struct wire_out *w, int fd);
+int wire_put_event(struct wire_out *w, const struct mmr_event *ev);
+int wire_put_log(struct wire_out *w, int level, const char *msg);
+int wire_put_u64(struct wire_out *w, int key, const uint64_t *v, int nv);
+int wire_put_end(struct wire_out *w);
+int wire_flush(struct wire_out *w);
+int wire_in_init(struct wire_in *r, int fd);
+void wire_in_release(struct wire_in *r);
+/* Return: 1 with a message in @m, 0 at a clean end of input, or a negative error. */
+int wire_next(struct wire_in *r, struct wire_msg *m);
 
 #endif

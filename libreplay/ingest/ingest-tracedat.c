@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <trace-cmd.h>
 #include "ingest-local.h"
@@ -21,6 +23,8 @@ const char *tracecmd_get_uname(struct tracecmd_input *handle);
 const char *tracecmd_get_version(struct tracecmd_input *handle);
 const char *tracecmd_get_trace_clock(struct tracecmd_input *handle);
 const char *tracecmd_get_cpustats(struct tracecmd_input *handle);
+int tracecmd_cpus(struct tracecmd_input *handle);
+struct tep_record *tracecmd_read_cpu_last(struct tracecmd_input *handle, int cpu);
 int tracecmd_page_size(struct tracecmd_input *handle);
 
 #define TRACEDAT_MAGIC "\027\010\104tracing"
@@ -37,15 +41,16 @@ struct mmr_ingest {
 	char			clock[64];
 	int			nr_cpus;
 	struct mmr_cpu_stat	*cpu_stats;	/* [nr_cpus] */
+	uint64_t		*seen;		/* [nr_handles * nr_cpus]: records read */
+	uint64_t		*seen_ts;	/* ... and the timestamp of the last one */
 	uint64_t		lost;
-	/* iteration */
-	mmr_event_fn		fn;
-	void			*arg;
-	int			stop_value;
+	/* iteration, in the reader process */
+	struct wire_out		*out;
 	int			error;
-	uint64_t		nr_events;
-	uint64_t		last_ts;
 };
+
+/* MSG_U64 keys from the reader process */
+enum { KEY_CPU_LOST = 1, KEY_BAD, KEY_PIDS };
 
 /*
  * Checks the file header before libtracecmd sees it, to tell "not a trace.dat"
@@ -150,6 +155,54 @@ static void tracedat_parse_clock(struct mmr_ingest *in, const char *clocks)
 	}
 }
 
+#define TRACEDAT_OPEN_FLAGS (TRACECMD_FL_LOAD_NO_PLUGINS | TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS)
+
+/*
+ * libtracecmd 1.3 crashes (in tracecmd_close(), on the error path of
+ * tracecmd_buffer_instance_handle()) when the section of an instance buffer is
+ * damaged. Opening takes milliseconds, so we first do it in a child process, and a crash
+ * there becomes a clean error here. Return: 0 if the child opened everything.
+ */
+static int tracedat_probe_open(const char *path)
+{
+	int status, devnull;
+	pid_t pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return 0;	/* cannot probe: let the real open take its chances */
+	if (pid == 0) {
+		struct tracecmd_input *h;
+
+		devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0 && !getenv("MMR_PROBE_DEBUG"))
+			dup2(devnull, STDERR_FILENO);
+		h = tracecmd_open(path, TRACEDAT_OPEN_FLAGS);
+		if (!h)
+			_exit(2);
+		for (int i = -1; i < tracecmd_buffer_instances(h); i++) {
+			struct tracecmd_input *b = i < 0 ? h : tracecmd_buffer_instance_handle(h, i);
+
+			if (!b)
+				_exit(2);
+			if (b != h)
+				tracecmd_close(b);
+		}
+		tracecmd_close(h);
+		_exit(0);
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR)
+			return 0;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	mmr_err("'%s': damaged trace.dat (libtracecmd %s while opening it)", path,
+		WIFSIGNALED(status) || WEXITSTATUS(status) != 2 ? "crashed" : "failed");
+	return -MMR_E_FORMAT;
+}
+
 int mmr_ingest_open_file(const char *path, struct mmr_ingest **out)
 {
 	struct mmr_ingest *in;
@@ -170,12 +223,19 @@ int mmr_ingest_open_file(const char *path, struct mmr_ingest **out)
 		goto fail;
 	}
 	tracedat_check_header(path, &in->file_version);
+	if (in->file_version == 6) {
+		err = tracedat_check_v6(path);
+		if (err)
+			goto fail;
+	}
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
+	err = tracedat_probe_open(path);
+	if (err)
+		goto fail;
 	/* Plugins would only change printing; we decode raw fields. */
-	struct tracecmd_input *h = tracecmd_open(path, TRACECMD_FL_LOAD_NO_PLUGINS |
-						 TRACECMD_FL_LOAD_NO_SYSTEM_PLUGINS);
+	struct tracecmd_input *h = tracecmd_open(path, TRACEDAT_OPEN_FLAGS);
 	if (!h) {
 		mmr_err("'%s': damaged or truncated trace.dat (libtracecmd cannot open it)", path);
 		err = -MMR_E_FORMAT;
@@ -220,7 +280,9 @@ int mmr_ingest_open_file(const char *path, struct mmr_ingest **out)
 		goto fail;
 	}
 	in->cpu_stats = calloc((size_t)in->nr_cpus, sizeof(*in->cpu_stats));
-	if (!in->cpu_stats) {
+	in->seen = calloc((size_t)(in->nr_cpus * in->nr_handles), sizeof(*in->seen));
+	in->seen_ts = calloc((size_t)(in->nr_cpus * in->nr_handles), sizeof(*in->seen_ts));
+	if (!in->cpu_stats || !in->seen || !in->seen_ts) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -251,23 +313,38 @@ void mmr_ingest_close(struct mmr_ingest *in)
 		tracecmd_close(in->handles[i]);
 	free(in->handles);
 	free(in->cpu_stats);
+	free(in->seen);
+	free(in->seen_ts);
 	free(in->path);
 	free(in);
 }
 
-static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec, int cpu,
+/*
+ * Called by tracecmd_iterate_events_multi() per record, in the reader process. Its
+ * cpu argument numbers the CPUs of all handles together; the record's own cpu is
+ * the real one.
+ */
+static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec, int any_cpu,
 			   void *data)
 {
 	struct mmr_ingest *in = data;
 	struct mmr_event ev;
-	int ret;
+	int ret, cpu = rec->cpu;
 
-	(void)handle;
-	if (rec->missed_events && cpu >= 0 && cpu < in->nr_cpus) {
-		/* -1: the buffer says "some", without a number */
-		uint64_t n = rec->missed_events > 0 ? (uint64_t)rec->missed_events : 1;
-		in->cpu_stats[cpu].lost_events += (int64_t)n;
-		in->lost += n;
+	(void)any_cpu;
+	if (cpu >= 0 && cpu < in->nr_cpus) {
+		for (int h = 0; h < in->nr_handles; h++) {
+			if (in->handles[h] == handle) {
+				in->seen_ts[h * in->nr_cpus + cpu] = rec->ts;
+				in->seen[h * in->nr_cpus + cpu]++;
+				break;
+			}
+		}
+		if (rec->missed_events) {
+			/* -1: the buffer says "some", without a number */
+			uint64_t n = rec->missed_events > 0 ? (uint64_t)rec->missed_events : 1;
+			in->cpu_stats[cpu].lost_events += (int64_t)n;
+		}
 	}
 	ret = decoder_decode(&in->dec, rec, &ev);
 	if (ret < 0) {
@@ -276,32 +353,209 @@ static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec
 	}
 	if (ret > 0)
 		return 0;
-	ev.cpu = cpu;
-	in->nr_events++;
-	in->last_ts = rec->ts;
-	ret = in->fn(&ev, in->arg);
-	if (ret) {
-		in->stop_value = ret;
+	if (wire_put_event(in->out, &ev)) {
+		in->error = -EPIPE;
 		return 1;
 	}
 	return 0;
 }
 
-int mmr_ingest_run(struct mmr_ingest *in, mmr_event_fn fn, void *arg)
+/*
+ * libtracecmd stops reading a CPU quietly when a compressed chunk is damaged.
+ * Every CPU stream must have been read up to its last record; anything less means
+ * events were lost in the file, not in the ring buffer.
+ */
+static int tracedat_check_complete(struct mmr_ingest *in)
 {
-	int ret;
+	for (int h = 0; h < in->nr_handles; h++) {
+		for (int c = 0; c < in->nr_cpus; c++) {
+			size_t i = (size_t)(h * in->nr_cpus + c);
+			struct tep_record *last;
+			uint64_t lts;
 
-	in->fn = fn;
-	in->arg = arg;
-	in->stop_value = 0;
-	in->error = 0;
+			/*
+			 * Only streams that delivered records: libtracecmd does not check
+			 * the CPU number, and a buffer without data (the empty top-level
+			 * buffer of an instance-only file) has no per-CPU state to read.
+			 * A stream that delivered nothing is covered by the count check.
+			 */
+			if (!in->seen[i])
+				continue;
+			last = tracecmd_read_cpu_last(in->handles[h], c);
+			if (!last)
+				continue;
+			lts = last->ts;
+			tracecmd_free_record(last);
+			if (in->seen_ts[i] >= lts)
+				continue;
+			mmr_err("'%s': damaged trace.dat: CPU %d data stops at %.6f s but the file "
+				"has records up to %.6f s", in->path, c, (double)in->seen_ts[i] / 1e9,
+				(double)lts / 1e9);
+			return -MMR_E_FORMAT;
+		}
+	}
+	/*
+	 * A damaged chunk in the middle is skipped without a word. The recorder
+	 * stored how many events it read from each CPU's ring buffer (CPUSTAT "read
+	 * events"); the file must hold at least that many.
+	 */
+	for (int c = 0; c < in->nr_cpus; c++) {
+		uint64_t got = 0;
+		int64_t want = in->cpu_stats[c].read_events;
+
+		for (int h = 0; h < in->nr_handles; h++)
+			got += in->seen[h * in->nr_cpus + c];
+		if (want >= 0 && got < (uint64_t)want) {
+			mmr_err("'%s': damaged trace.dat: CPU %d holds %llu events but %lld were "
+				"recorded", in->path, c, (unsigned long long)got, (long long)want);
+			return -MMR_E_FORMAT;
+		}
+	}
+	return 0;
+}
+
+/* In the reader process, libreplay's log lines travel to the importer. */
+static void tracedat_child_log(enum mmr_log_level level, const char *msg, void *arg)
+{
+	wire_put_log(arg, (int)level, msg);
+}
+
+/* The reader process: iterate, decode, stream; never returns. */
+static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int fd)
+{
+	static struct wire_out out;
+	int devnull, ret;
+	uint64_t v[8];
+	int n = 0;
+
+	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (devnull >= 0)
+		dup2(devnull, STDERR_FILENO);	/* the libraries' own chatter */
+	wire_out_init(&out, fd);
+	in->out = &out;
+	mmr_set_log_fn(tracedat_child_log, &out, MMR_LOG_WARN);
+
 	ret = tracecmd_iterate_events_multi(in->handles, in->nr_handles, tracedat_record, in);
 	if (in->error)
-		return in->error;
-	if (in->stop_value)
-		return in->stop_value;
+		_exit(in->error == -EPIPE ? 4 : 3);
 	if (ret < 0) {
 		mmr_err("'%s': reading events failed", in->path);
+		wire_flush(&out);
+		_exit(3);
+	}
+	if (tracedat_check_complete(in)) {
+		wire_flush(&out);
+		_exit(3);
+	}
+	for (int c = 0; c < in->nr_cpus; c++) {
+		v[0] = (uint64_t)c;
+		v[1] = (uint64_t)in->cpu_stats[c].lost_events;
+		wire_put_u64(&out, KEY_CPU_LOST, v, 2);
+	}
+	v[0] = in->dec.nr_bad;
+	wire_put_u64(&out, KEY_BAD, v, 1);
+	if (in->dec.pids.has_zero)
+		v[n++] = 0;
+	for (unsigned int i = 0; i < in->dec.pids.cap; i++) {
+		if (!in->dec.pids.slot[i])
+			continue;
+		v[n++] = (uint64_t)in->dec.pids.slot[i];
+		if (n == (int)ARRAY_SIZE(v)) {
+			wire_put_u64(&out, KEY_PIDS, v, n);
+			n = 0;
+		}
+	}
+	if (n)
+		wire_put_u64(&out, KEY_PIDS, v, n);
+	wire_put_end(&out);
+	_exit(wire_flush(&out) ? 4 : 0);
+}
+
+/* Applies a counter message from the reader process. */
+static void tracedat_apply(struct mmr_ingest *in, const struct wire_msg *m)
+{
+	if (m->key == KEY_CPU_LOST && m->nval == 2 && m->u64[0] < (uint64_t)in->nr_cpus) {
+		in->cpu_stats[m->u64[0]].lost_events = (int64_t)m->u64[1];
+		in->lost += m->u64[1];
+	} else if (m->key == KEY_BAD && m->nval == 1) {
+		in->dec.nr_bad = m->u64[0];
+	} else if (m->key == KEY_PIDS) {
+		for (int i = 0; i < m->nval; i++)
+			pid_set_add(&in->dec.pids, (int)m->u64[i]);
+	}
+}
+
+/*
+ * Reading happens in a child process: libtracecmd and libtraceevent trust the
+ * file, and a damaged ring-buffer page can crash them (see
+ * ingest-tracedat-check.c). The child decodes and streams events over a pipe;
+ * a crash there is an error here. It also lets decoding and the consumer (SQLite
+ * inserts, for an import) run on two CPUs at once.
+ */
+int mmr_ingest_run(struct mmr_ingest *in, mmr_event_fn fn, void *arg)
+{
+	struct wire_in r;
+	struct wire_msg *m;
+	int fds[2], status, ret = 0, ended = 0;
+	pid_t pid;
+
+	m = malloc(sizeof(*m));
+	if (!m)
+		return -ENOMEM;
+	if (pipe2(fds, O_CLOEXEC)) {
+		free(m);
+		return -errno;
+	}
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);	/* best effort */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		free(m);
+		return ret;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		tracedat_child(in, fds[1]);
+	}
+	close(fds[1]);
+	ret = wire_in_init(&r, fds[0]);
+	while (!ret) {
+		int got = wire_next(&r, m);
+
+		if (got <= 0) {
+			ret = got;
+			break;
+		}
+		if (m->kind == MSG_EVENT) {
+			ret = fn(&m->ev, arg);
+		} else if (m->kind == MSG_LOG) {
+			mmr_log((enum mmr_log_level)m->level, "%s", m->text);
+		} else if (m->kind == MSG_U64) {
+			tracedat_apply(in, m);
+		} else if (m->kind == MSG_END) {
+			ended = 1;
+			break;
+		}
+	}
+	wire_in_release(&r);
+	free(m);
+	close(fds[0]);
+	if (ret || !ended)
+		kill(pid, SIGKILL);	/* stopped early, or already gone */
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (ret)
+		return ret;	/* the consumer's value or our own error */
+	if (!ended) {
+		if (WIFSIGNALED(status))
+			mmr_err("'%s': damaged trace.dat (the reader crashed with signal %d)",
+				in->path, WTERMSIG(status));
+		else if (WEXITSTATUS(status) != 3)	/* 3: it already said why */
+			mmr_err("'%s': the reader failed (status %d)", in->path,
+				WEXITSTATUS(status));
 		return -MMR_E_FORMAT;
 	}
 	if (in->dec.nr_bad)

@@ -23,6 +23,7 @@ struct mmr_store {
 	int		version;
 	int		in_txn;
 	char		*path;
+	struct mmr_writer *writers;	/* flushed before every commit */
 };
 
 struct mmr_stmt {
@@ -33,5 +34,7 @@ struct mmr_stmt {
 /* Maps an SQLite result code to ours, logging @what and the SQLite message. */
 int store_error(struct mmr_store *st, int rc, const char *what);
 int store_prepare(struct mmr_store *st, const char *sql, sqlite3_stmt **out);
+/* Writes the rows every writer of @st still buffers. */
+int store_flush_writers(struct mmr_store *st);
 
 #endif

@@ -92,7 +92,7 @@ static int store_is_foreign(struct mmr_store *st, int *foreign)
 static int store_migrate(struct mmr_store *st)
 {
 	int latest = mmr_store_latest_version();
-	int err, foreign;
+	int err, foreign = 0;
 
 	err = store_user_version(st, &st->version);
 	if (err)
@@ -154,11 +154,13 @@ int mmr_store_version(struct mmr_store *st)
 	return st->version;
 }
 
+/* A store is used by one thread at a time: no SQLite mutexes (NOMUTEX). */
 static int store_sqlite_flags(unsigned int flags)
 {
 	if (flags & MMR_STORE_READONLY)
-		return SQLITE_OPEN_READONLY;
-	return SQLITE_OPEN_READWRITE | ((flags & MMR_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+		return SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX;
+	return SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	       ((flags & MMR_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
 }
 
 int mmr_store_open(const char *path, unsigned int flags, struct mmr_store **out)
@@ -190,14 +192,19 @@ int mmr_store_open(const char *path, unsigned int flags, struct mmr_store **out)
 	}
 	sqlite3_extended_result_codes(st->db, 1);
 	sqlite3_busy_timeout(st->db, 5000);
-	if (!(flags & MMR_STORE_READONLY)) {
-		/* WAL lets readers query while a recorder writes. */
-		err = mmr_store_exec(st, "PRAGMA journal_mode = WAL");
+	if (flags & MMR_STORE_BULK) {
+		/*
+		 * A bulk load appends pages: with a rollback journal they are written
+		 * once and a rollback still restores the file exactly, where WAL would
+		 * write every page twice (log, then checkpoint). WAL comes back at close.
+		 */
+		err = mmr_store_exec(st, "PRAGMA journal_mode = DELETE; PRAGMA synchronous = OFF; "
+				     "PRAGMA cache_size = -65536; PRAGMA locking_mode = EXCLUSIVE");
 		if (err)
 			goto fail;
-		err = mmr_store_exec(st, (flags & MMR_STORE_BULK) ?
-				     "PRAGMA synchronous = OFF; PRAGMA cache_size = -65536" :
-				     "PRAGMA synchronous = NORMAL");
+	} else if (!(flags & MMR_STORE_READONLY)) {
+		/* WAL lets readers query while a recorder writes. */
+		err = mmr_store_exec(st, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL");
 		if (err)
 			goto fail;
 	}
@@ -215,9 +222,14 @@ void mmr_store_close(struct mmr_store *st)
 {
 	if (!st)
 		return;
+	if (st->writers)
+		mmr_warn("closing a store with writers still open");
 	if (st->db) {
 		if (st->in_txn)
 			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		if ((st->flags & MMR_STORE_BULK) && st->version > 0)
+			sqlite3_exec(st->db, "PRAGMA locking_mode = NORMAL; "
+				     "PRAGMA journal_mode = WAL", NULL, NULL, NULL);
 		sqlite3_close_v2(st->db);
 	}
 	free(st->path);
@@ -240,7 +252,10 @@ int mmr_store_begin(struct mmr_store *st)
 
 int mmr_store_commit(struct mmr_store *st)
 {
-	int err = mmr_store_exec(st, "COMMIT");
+	int err = store_flush_writers(st);
+
+	if (!err)
+		err = mmr_store_exec(st, "COMMIT");
 
 	if (!err)
 		st->in_txn = 0;

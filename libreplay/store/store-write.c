@@ -158,11 +158,33 @@ int mmr_store_snapshot(struct mmr_store *st, int64_t run_id, uint64_t ts, const 
 
 /* ------------------------------------------------------------------ writer */
 
+/*
+ * Rows are buffered per table and inserted WRITER_BATCH at a time with one
+ * multi-row INSERT: SQLite's per-statement cost then spreads over many rows.
+ * Strings are copied into the table's arena, since events only lend them.
+ */
+#define WRITER_BATCH 32
+#define NO_STR ((size_t)-1)
+
+enum { WSTR_STR, WSTR_EXTRA, WSTR_SYSTEM, WSTR_NAME, WSTR_JSON, WSTR__COUNT };
+
+struct writer_table {
+	sqlite3_stmt		*one;		/* single-row insert, for partial flushes */
+	sqlite3_stmt		*many;		/* WRITER_BATCH-row insert */
+	int			n;		/* rows buffered */
+	struct mmr_event	rows[WRITER_BATCH];
+	int64_t			seq[WRITER_BATCH];
+	size_t			str[WRITER_BATCH][WSTR__COUNT];	/* offsets into arena */
+	struct strbuf		arena;
+};
+
 struct mmr_writer {
 	struct mmr_store	*st;
+	struct mmr_writer	*next;		/* the store's list of writers */
 	int64_t			run_id;
-	sqlite3_stmt		*ins[MMR_EV__COUNT];	/* prepared on first use */
+	struct writer_table	*tab[MMR_EV__COUNT];	/* allocated on first use */
 	uint64_t		count[MMR_EV__COUNT];
+	int64_t			seq;		/* next position in the run's stream */
 };
 
 int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writer **out)
@@ -173,16 +195,37 @@ int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writer **out
 		return -ENOMEM;
 	w->st = st;
 	w->run_id = run_id;
+	w->next = st->writers;
+	st->writers = w;
 	*out = w;
 	return 0;
+}
+
+static void writer_table_free(struct writer_table *t)
+{
+	if (!t)
+		return;
+	sqlite3_finalize(t->one);
+	sqlite3_finalize(t->many);
+	sb_release(&t->arena);
+	free(t);
 }
 
 void mmr_writer_free(struct mmr_writer *w)
 {
 	if (!w)
 		return;
+	/* rows still buffered belong to the open transaction, if there is one */
+	if (!sqlite3_get_autocommit(w->st->db) && mmr_writer_flush(w))
+		mmr_warn("rows buffered for run %lld were not written", (long long)w->run_id);
+	for (struct mmr_writer **p = &w->st->writers; *p; p = &(*p)->next) {
+		if (*p == w) {
+			*p = w->next;
+			break;
+		}
+	}
 	for (int i = 0; i < MMR_EV__COUNT; i++)
-		sqlite3_finalize(w->ins[i]);
+		writer_table_free(w->tab[i]);
 	free(w);
 }
 
@@ -191,22 +234,30 @@ uint64_t mmr_writer_count(const struct mmr_writer *w, enum mmr_event_type type)
 	return (unsigned int)type < MMR_EV__COUNT ? w->count[type] : 0;
 }
 
-static int writer_prepare(struct mmr_writer *w, enum mmr_event_type type)
+/* The INSERT of @rows rows into the table of @type. */
+static int writer_prepare(struct mmr_writer *w, enum mmr_event_type type, int rows,
+			  sqlite3_stmt **out)
 {
 	const struct mmr_event_desc *d = mmr_event_desc(type);
 	struct strbuf sql;
+	unsigned int ncols;
 	int err;
 
 	sb_init(&sql);
 	if (!d) {
-		sb_adds(&sql, "INSERT INTO generic_events (run_id, ts, cpu, pid, system, name, "
-			"fields) VALUES (?,?,?,?,?,?,?)");
+		sb_adds(&sql, "INSERT INTO generic_events (run_id, ts, seq, cpu, pid, system, "
+			"name, fields) VALUES ");
+		ncols = 8;
 	} else {
-		sb_addf(&sql, "INSERT INTO %s (run_id, ts, cpu, pid", d->name);
+		sb_addf(&sql, "INSERT INTO %s (run_id, ts, seq, cpu, pid", d->name);
 		for (unsigned int i = 0; i < d->nr_fields; i++)
 			sb_addf(&sql, ", \"%s\"", d->columns[i]);
-		sb_adds(&sql, ", extra) VALUES (?,?,?,?");
-		for (unsigned int i = 0; i <= d->nr_fields; i++)
+		sb_adds(&sql, ", extra) VALUES ");
+		ncols = 6 + d->nr_fields;
+	}
+	for (int r = 0; r < rows; r++) {
+		sb_adds(&sql, r ? ",(?" : "(?");
+		for (unsigned int c = 1; c < ncols; c++)
 			sb_adds(&sql, ",?");
 		sb_adds(&sql, ")");
 	}
@@ -214,78 +265,165 @@ static int writer_prepare(struct mmr_writer *w, enum mmr_event_type type)
 		sb_release(&sql);
 		return -ENOMEM;
 	}
-	err = store_prepare(w->st, sb_str(&sql), &w->ins[type]);
+	err = store_prepare(w->st, sb_str(&sql), out);
 	sb_release(&sql);
 	return err;
+}
+
+static const char *row_str(const struct writer_table *t, int r, int which)
+{
+	size_t off = t->str[r][which];
+
+	return off == NO_STR ? NULL : t->arena.buf + off;
+}
+
+/* Binds buffered row @r at parameter @col onwards; returns the next parameter. */
+static int bind_row(struct mmr_writer *w, struct writer_table *t, int r, sqlite3_stmt *s,
+		    int col)
+{
+	const struct mmr_event *ev = &t->rows[r];
+	const struct mmr_event_desc *d = mmr_event_desc(ev->type);
+
+	sqlite3_bind_int64(s, col++, w->run_id);
+	sqlite3_bind_int64(s, col++, (sqlite3_int64)ev->ts);
+	sqlite3_bind_int64(s, col++, t->seq[r]);
+	sqlite3_bind_int(s, col++, ev->cpu);
+	sqlite3_bind_int(s, col++, ev->pid);
+	if (!d) {
+		const char *sys = row_str(t, r, WSTR_SYSTEM), *name = row_str(t, r, WSTR_NAME);
+
+		sqlite3_bind_text(s, col++, sys ? sys : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, col++, name ? name : "", -1, SQLITE_STATIC);
+		bind_text_or_null(s, col++, row_str(t, r, WSTR_JSON));
+		return col;
+	}
+	for (unsigned int i = 0; i < d->nr_fields; i++, col++) {
+		if (ev->missing & (1u << i))
+			sqlite3_bind_null(s, col);
+		else if ((int)i == d->str_field)
+			bind_text_or_null(s, col, row_str(t, r, WSTR_STR));
+		else
+			sqlite3_bind_int64(s, col, ev->val[i]);
+	}
+	bind_text_or_null(s, col++, row_str(t, r, WSTR_EXTRA));
+	return col;
+}
+
+static int writer_step(struct mmr_writer *w, sqlite3_stmt *s)
+{
+	int rc = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_error(w->st, rc, "inserting events");
+	return 0;
+}
+
+static int writer_flush_table(struct mmr_writer *w, enum mmr_event_type type)
+{
+	struct writer_table *t = w->tab[type];
+	int err = 0;
+
+	if (!t || !t->n)
+		return 0;
+	if (t->n == WRITER_BATCH) {
+		int col = 1;
+
+		if (!t->many)
+			err = writer_prepare(w, type, WRITER_BATCH, &t->many);
+		for (int r = 0; !err && r < t->n; r++)
+			col = bind_row(w, t, r, t->many, col);
+		if (!err)
+			err = writer_step(w, t->many);
+	} else {
+		if (!t->one)
+			err = writer_prepare(w, type, 1, &t->one);
+		for (int r = 0; !err && r < t->n; r++) {
+			bind_row(w, t, r, t->one, 1);
+			err = writer_step(w, t->one);
+		}
+	}
+	t->n = 0;
+	sb_reset(&t->arena);
+	return err;
+}
+
+int mmr_writer_flush(struct mmr_writer *w)
+{
+	for (int i = 0; i < MMR_EV__COUNT; i++) {
+		int err = writer_flush_table(w, (enum mmr_event_type)i);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int store_flush_writers(struct mmr_store *st)
+{
+	for (struct mmr_writer *w = st->writers; w; w = w->next) {
+		int err = mmr_writer_flush(w);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Copies @s into the arena; returns its offset or NO_STR. */
+static size_t arena_add(struct writer_table *t, const char *s)
+{
+	size_t off = t->arena.len;
+
+	if (!s)
+		return NO_STR;
+	sb_addn(&t->arena, s, strlen(s) + 1);
+	return off;
 }
 
 int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev)
 {
 	enum mmr_event_type type = ev->type;
-	sqlite3_stmt *s;
-	int rc, err, col = 5;
+	struct writer_table *t;
+	int r;
 
 	if ((unsigned int)type >= MMR_EV__COUNT)
 		return -MMR_E_INVAL;
-	if (!w->ins[type]) {
-		err = writer_prepare(w, type);
-		if (err)
-			return err;
+	t = w->tab[type];
+	if (!t) {
+		t = calloc(1, sizeof(*t));
+		if (!t)
+			return -ENOMEM;
+		sb_init(&t->arena);
+		w->tab[type] = t;
 	}
-	s = w->ins[type];
-	sqlite3_bind_int64(s, 1, w->run_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->ts);
-	sqlite3_bind_int(s, 3, ev->cpu);
-	sqlite3_bind_int(s, 4, ev->pid);
+	r = t->n;
+	t->rows[r] = *ev;
+	t->seq[r] = w->seq;
+	t->str[r][WSTR_STR] = arena_add(t, ev->str);
+	t->str[r][WSTR_EXTRA] = arena_add(t, ev->extra);
 	if (type == MMR_EV_GENERIC) {
-		sqlite3_bind_text(s, col++, ev->system ? ev->system : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, col++, ev->name ? ev->name : "", -1, SQLITE_STATIC);
-		bind_text_or_null(s, col, ev->json);
+		t->str[r][WSTR_SYSTEM] = arena_add(t, ev->system);
+		t->str[r][WSTR_NAME] = arena_add(t, ev->name);
+		t->str[r][WSTR_JSON] = arena_add(t, ev->json);
 	} else {
-		const struct mmr_event_desc *d = mmr_event_desc(type);
-
-		for (unsigned int i = 0; i < d->nr_fields; i++, col++) {
-			if (ev->missing & (1u << i))
-				sqlite3_bind_null(s, col);
-			else if ((int)i == d->str_field)
-				bind_text_or_null(s, col, ev->str);
-			else
-				sqlite3_bind_int64(s, col, ev->val[i]);
-		}
-		if (ev->extra)
-			sqlite3_bind_text(s, col, ev->extra, -1, SQLITE_TRANSIENT);
-		else
-			sqlite3_bind_null(s, col);
+		t->str[r][WSTR_SYSTEM] = t->str[r][WSTR_NAME] = t->str[r][WSTR_JSON] = NO_STR;
 	}
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		return store_error(w->st, rc, "inserting an event");
+	if (sb_failed(&t->arena))
+		return -ENOMEM;
+	t->n++;
 	w->count[type]++;
+	w->seq++;
+	if (t->n == WRITER_BATCH)
+		return writer_flush_table(w, type);
 	return 0;
 }
 
 int mmr_store_build_indexes(struct mmr_store *st)
 {
-	struct strbuf sql;
-	int err;
-
-	sb_init(&sql);
-	sb_adds(&sql, "CREATE INDEX IF NOT EXISTS generic_events_run_ts ON generic_events "
-		"(run_id, ts);");
-	for (int t = MMR_EV_GENERIC + 1; t < MMR_EV__COUNT; t++) {
-		const struct mmr_event_desc *d = mmr_event_desc((enum mmr_event_type)t);
-
-		sb_addf(&sql, "CREATE INDEX IF NOT EXISTS %s_run_ts ON %s (run_id, ts);",
-			d->name, d->name);
-	}
-	sb_adds(&sql, "CREATE INDEX IF NOT EXISTS vmstat_samples_run_ts ON vmstat_samples "
-		"(run_id, ts);");
-	if (sb_failed(&sql)) {
-		sb_release(&sql);
-		return -ENOMEM;
-	}
-	err = mmr_store_exec(st, sb_str(&sql));
-	sb_release(&sql);
-	return err;
+	/*
+	 * Event tables are clustered on (run_id, ts, seq) and need no index; the
+	 * sample tables are plain rowid tables.
+	 */
+	return mmr_store_exec(st,
+		"CREATE INDEX IF NOT EXISTS vmstat_samples_run_ts ON vmstat_samples (run_id, ts);"
+		"CREATE INDEX IF NOT EXISTS psi_samples_run_ts ON psi_samples (run_id, ts);");
 }
