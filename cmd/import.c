@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include "cmd-local.h"
 
 static const char usage[] =
@@ -118,6 +119,13 @@ int cmd_import(int argc, char **argv)
 		if (err == -MMR_E_INTR)
 			return cmd_fail(err, "import stopped; '%s' is unchanged", output);
 		return cmd_fail(err, "'%s'", failed >= 0 ? argv[optind + failed] : output);
+	}
+	if (verbose) {
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			fprintf(stderr, "mmreplay import: the importer peaked at %ld MiB resident\n",
+				ru.ru_maxrss / 1024);
 	}
 	for (int i = 0; !quiet && i < nr; i++) {
 		err = print_summary(st, ids[i], argv[optind + i]);

@@ -10,19 +10,14 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config
 libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd
 libsqlite3-dev sqlite3 libcmocka-dev
-clang libclang-rt-14-dev libbpf-dev bpftool linux-headers-generic
-stress-ng librsvg2-bin util-linux procps"
+clang libclang-rt-14-dev libbpf-dev bpftool
+stress-ng librsvg2-bin util-linux procps bc time"
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
 		missing="$missing $p"
 done
-# linux-headers-generic is only a convenience for BPF builds; never block on it.
-case "$missing" in *linux-headers-generic*)
-	apt-cache show linux-headers-generic >/dev/null 2>&1 ||
-		missing=$(echo "$missing" | sed 's/linux-headers-generic//');;
-esac
 missing=$(echo $missing)
 if [ -n "$missing" ]; then
 	SUDO=""

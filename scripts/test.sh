@@ -27,5 +27,13 @@ if [ "$(id -u)" -eq 0 ] && [ -d "$tracing" ] && [ ! -e "$tracing/trace" ]; then
 	fi
 fi
 
-cd "$build"
-ctest --output-on-failure -j"$(nproc)" "$@"
+status=0
+(cd "$build" && ctest --output-on-failure -j"$(nproc)" "$@") || status=1
+
+# The parsers of files from other hosts, under libFuzzer (clang), for a bounded time.
+fuzz=${MMR_FUZZ_BUILD:-build-fuzz}
+CC=clang cmake -S . -B "$fuzz" -DCMAKE_BUILD_TYPE=Debug -DMMR_FUZZ=ON -DMMR_WERROR=ON \
+	-DMMR_SANITIZE=address,undefined >/dev/null
+cmake --build "$fuzz" -j"$(nproc)" --target fuzz-decode fuzz-v6check fuzz-import
+(cd "$fuzz" && ctest -L fuzz --output-on-failure) || status=1
+exit $status

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -50,7 +51,7 @@ struct mmr_ingest {
 };
 
 /* MSG_U64 keys from the reader process */
-enum { KEY_CPU_LOST = 1, KEY_BAD, KEY_PIDS };
+enum { KEY_CPU_LOST = 1, KEY_BAD, KEY_PIDS, KEY_MAXRSS };
 
 /*
  * Checks the file header before libtracecmd sees it, to tell "not a trace.dat"
@@ -467,6 +468,11 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 	}
 	if (n)
 		wire_put_u64(&out, KEY_PIDS, v, n);
+	struct rusage ru;
+	if (!getrusage(RUSAGE_SELF, &ru)) {
+		v[0] = (uint64_t)ru.ru_maxrss;
+		wire_put_u64(&out, KEY_MAXRSS, v, 1);
+	}
 	wire_put_end(&out);
 	_exit(wire_flush(&out) ? 4 : 0);
 }
@@ -479,6 +485,9 @@ static void tracedat_apply(struct mmr_ingest *in, const struct wire_msg *m)
 		in->lost += m->u64[1];
 	} else if (m->key == KEY_BAD && m->nval == 1) {
 		in->dec.nr_bad = m->u64[0];
+	} else if (m->key == KEY_MAXRSS && m->nval == 1) {
+		mmr_info("'%s': the reader process peaked at %llu MiB resident", in->path,
+			 (unsigned long long)(m->u64[0] / 1024));
 	} else if (m->key == KEY_PIDS) {
 		for (int i = 0; i < m->nval; i++)
 			pid_set_add(&in->dec.pids, (int)m->u64[i]);
