@@ -695,10 +695,10 @@ static void isolate_freepages(struct mmr_model *m, struct model_cc *cc)
 }
 
 /* compaction_alloc(): the smallest isolated chunk that fits, split down. */
-static uint32_t compaction_alloc(struct mmr_model *m, struct model_cc *cc, unsigned int order,
-				 bool *has_isolated)
+static uint32_t compaction_alloc(struct mmr_model *m, struct model_cc *cc, unsigned int order)
 {
 	struct model_zone *z = cc->zone;
+	bool has_isolated = false;
 	unsigned int start;
 	uint32_t idx;
 
@@ -707,10 +707,10 @@ again:
 		if (cc->freepages[start].head != NIL)
 			break;
 	if (start == NR_ORDERS) {
-		if (*has_isolated)
+		if (has_isolated)
 			return NIL;
 		isolate_freepages(m, cc);
-		*has_isolated = true;
+		has_isolated = true;
 		goto again;
 	}
 	idx = cc->freepages[start].head;
@@ -722,6 +722,7 @@ again:
 	}
 	z->pages[idx].w0 = z->pages[idx].w1 = 0;
 	cc->nr_freepages -= 1u << order;
+	cc->nr_migratepages -= 1u << order;	/* what the free scanner still has to find */
 	return idx;
 }
 
@@ -735,7 +736,6 @@ static int migrate_pages(struct mmr_model *m, struct model_cc *cc)
 {
 	struct model_zone *z = cc->zone;
 	uint64_t done = 0, total = cc->nr_migratepages;
-	bool has_isolated = false;
 	int err = 0;
 
 	for (unsigned int i = 0; i < cc->nr_migrate_blocks; i++) {
@@ -747,7 +747,7 @@ static int migrate_pages(struct mmr_model *m, struct model_cc *cc)
 		if (m->cfg.sysctl.migrate_fail_permille &&
 		    model_rand(m) % 1000 < m->cfg.sysctl.migrate_fail_permille)
 			continue;
-		dst = compaction_alloc(m, cc, order, &has_isolated);
+		dst = compaction_alloc(m, cc, order);
 		if (dst == NIL) {
 			err = -1;
 			break;

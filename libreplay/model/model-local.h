@@ -269,7 +269,7 @@ struct model_cc {
 	uint32_t		last_migrated_pfn;	/* NIL: none */
 	struct freelist		freepages[NR_ORDERS];
 	uint64_t		nr_freepages;
-	uint32_t		migratepages[CLUSTER_MAX];
+	uint32_t		migratepages[PB_PAGES];	/* a finish_pageblock rescan takes a block */
 	unsigned int		nr_migrate_blocks;
 	uint64_t		nr_migratepages;
 	struct model_capture	*capc;
