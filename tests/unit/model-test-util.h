@@ -9,6 +9,8 @@
 #include <string.h>
 #include "model-local.h"
 
+/* include after <cmocka.h>: the helpers assert */
+
 #define TEST_START_PFN	(1u << 18)	/* Normal starts at 1 GiB, not at pfn 0 */
 
 /* Events a test wants to look at: counts per type and the last few of each. */
@@ -59,6 +61,26 @@ static inline struct mmr_model_req test_req(uint32_t owner, unsigned int order, 
 		.owner = owner, .order = order, .gfp = gfp, .class = class,
 		.movable = class == MMR_CLASS_ANON || class == MMR_CLASS_FILE, .pid = 100,
 	};
+}
+
+/* A model from @cfg, and one whose zone 0 is populated from @st; both checked. */
+static inline struct mmr_model *test_new(struct mmr_model_config *cfg)
+{
+	struct mmr_model *m = NULL;
+
+	assert_int_equal(mmr_model_new(cfg, &m), 0);
+	return m;
+}
+
+static inline struct mmr_model *test_populated(struct mmr_model_config *cfg,
+					       const struct mmr_model_zone_state *st)
+{
+	struct mmr_model *m = test_new(cfg);
+	uint32_t n;
+
+	assert_int_equal(mmr_model_populate(m, 0, st, &n), 0);
+	assert_int_equal(mmr_model_check(m), 0);
+	return m;
 }
 
 static inline struct model_zone *test_zone(struct mmr_model *m)

@@ -11,14 +11,6 @@
 #include <cmocka.h>
 #include "model-test-util.h"
 
-static struct mmr_model *new_model(struct mmr_model_config *cfg)
-{
-	struct mmr_model *m = NULL;
-
-	assert_int_equal(mmr_model_new(cfg, &m), 0);
-	return m;
-}
-
 static void test_split_and_merge(void **state)
 {
 	/* an order-0 allocation from a free zone splits an order-10 buddy into one free buddy
@@ -31,7 +23,7 @@ static void test_split_and_merge(void **state)
 
 	(void)state;
 	test_config(&cfg, 4096, 8, 16, 24);
-	m = new_model(&cfg);
+	m = test_new(&cfg);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_int_equal(res.pfn, TEST_START_PFN);
 	assert_int_equal(mmr_model_zone_info(m, 0, &zi), 0);
@@ -52,16 +44,6 @@ static void test_split_and_merge(void **state)
 	assert_int_equal(zi.nr_free_blocks, 4096);
 	assert_int_equal(mmr_model_check(m), 0);
 	mmr_model_free(m);
-}
-
-static struct mmr_model *populated(struct mmr_model_config *cfg, const struct mmr_model_zone_state *st)
-{
-	struct mmr_model *m = new_model(cfg);
-	uint32_t n;
-
-	assert_int_equal(mmr_model_populate(m, 0, st, &n), 0);
-	assert_int_equal(mmr_model_check(m), 0);
-	return m;
 }
 
 static void test_fallback_order(void **state)
@@ -85,12 +67,12 @@ static void test_fallback_order(void **state)
 		st.nr_blocks[MMR_MT_RECLAIMABLE] = 2;
 		for (int t = 0; t < 3; t++)
 			st.nr_free[0][t] = 1;
-		m = populated(&cfg, &st);
+		m = test_populated(&cfg, &st);
 		assert_int_equal(find_suitable_fallback(test_zone(m), 0, mt, false, m), first[mt]);
 		mmr_model_free(m);
 		/* without free pages of the first choice, the second */
 		st.nr_free[0][first[mt]] = 0;
-		m = populated(&cfg, &st);
+		m = test_populated(&cfg, &st);
 		assert_int_equal(find_suitable_fallback(test_zone(m), 0, mt, false, m), second[mt]);
 		mmr_model_free(m);
 	}
@@ -105,7 +87,7 @@ static void test_fallback_order(void **state)
 		st.nr_blocks[MMR_MT_RECLAIMABLE] = 2;
 		st.nr_free[0][MMR_MT_RECLAIMABLE] = 1;
 		st.nr_free[0][MMR_MT_MOVABLE] = 1;
-		m = populated(&cfg, &st);
+		m = test_populated(&cfg, &st);
 		assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 		assert_true(res.pfn >= 0);
 		assert_int_equal(log.count[MMR_EV_PAGE_ALLOC_EXTFRAG], 1);
@@ -121,7 +103,7 @@ static void test_fallback_order(void **state)
 static struct mmr_model *block3_with_free(struct mmr_model_config *cfg, unsigned int nr_free)
 {
 	struct mmr_model_zone_state st = { .owner_base = 1000, .lru_by_pfn = true };
-	struct mmr_model *m = populated(cfg, &st);
+	struct mmr_model *m = test_populated(cfg, &st);
 
 	for (unsigned int k = 0; k < nr_free; k++)
 		assert_int_equal(mmr_model_free_owner(m, 1000 + 3 * 512 + k, 0, 1), 0);
@@ -176,14 +158,14 @@ static void test_nofragment_refuses_fallback(void **state)
 	(void)state;
 	st.nr_free[0][MMR_MT_MOVABLE] = 50;
 	test_config(&cfg, 4096, 1, 1, 1);
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_true(res.pfn >= 0);
 	assert_int_equal(m->stats.extfrag_pollution, 1);
 	mmr_model_free(m);
 
 	assert_int_equal(mmr_model_config_preset(&cfg, "defrag_mode"), 0);
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_int_equal(res.pfn, -1);
 	assert_int_equal(m->stats.extfrag_pollution, 0);
@@ -212,7 +194,7 @@ static void test_populate_matches_pagetypeinfo(void **state)
 	st.nr_free[0][MMR_MT_UNMOVABLE] = 40;
 	st.nr_free[1][MMR_MT_MOVABLE] = 33;
 	test_config(&cfg, 16 * 512, 1, 1, 1);
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_zone_info(m, 0, &zi), 0);
 	assert_int_equal(zi.nr_blocks[MMR_MT_UNMOVABLE], 3);
 	assert_int_equal(zi.nr_blocks[MMR_MT_RECLAIMABLE], 2);
@@ -251,7 +233,7 @@ static void test_policy_api(void **state)
 	assert_int_equal(mmr_model_config_set(&cfg, "agents.mode", "complete"), 0);
 	assert_int_equal(cfg.agents.mode, MMR_AGENTS_COMPLETE);
 	assert_int_equal(mmr_model_config_set(&cfg, "sysctl.swappiness", "100"), 0);
-	m = new_model(&cfg);
+	m = test_new(&cfg);
 	assert_int_equal(mmr_model_params_json(m, &json), 0);
 	assert_non_null(strstr(json, "\"preset\":\"defrag_mode_fix\""));
 	assert_non_null(strstr(json, "\"cost.migrate_ns\":1234"));
@@ -260,7 +242,7 @@ static void test_policy_api(void **state)
 	free(json);
 	mmr_model_free(m);
 	assert_int_equal(mmr_model_config_set(&cfg, "retry_promoted_order", "on"), 0);
-	m = new_model(&cfg);
+	m = test_new(&cfg);
 	assert_int_equal(mmr_model_params_json(m, &json), 0);
 	assert_non_null(strstr(json, "\"preset\":\"custom\""));
 	free(json);
@@ -278,7 +260,7 @@ static void test_computed_watermarks(void **state)
 
 	(void)state;
 	test_config(&cfg, 1u << 20, 0, 0, 0);
-	m = new_model(&cfg);
+	m = test_new(&cfg);
 	assert_int_equal(mmr_model_zone_info(m, 0, &zi), 0);
 	/* sqrt(16 * 4 GiB in kB) = 8192 kB; THP: 512 * 1 zone * 11 = 5632 pages = 22528 kB */
 	assert_int_equal(m->min_free_kbytes, 22528);

@@ -12,18 +12,6 @@
 #include <cmocka.h>
 #include "model-test-util.h"
 
-static struct mmr_model *populated(struct mmr_model_config *cfg,
-				   const struct mmr_model_zone_state *st)
-{
-	struct mmr_model *m = NULL;
-	uint32_t n;
-
-	assert_int_equal(mmr_model_new(cfg, &m), 0);
-	assert_int_equal(mmr_model_populate(m, 0, st, &n), 0);
-	assert_int_equal(mmr_model_check(m), 0);
-	return m;
-}
-
 static uint32_t find_block(struct mmr_model *m, int mt)
 {
 	struct model_zone *z = test_zone(m);
@@ -64,7 +52,7 @@ static void test_p2_source_rows(void **state)
 	st.nr_free[0][MMR_MT_MOVABLE] = 20;	/* order-9 watermark: free - 511 > min */
 	test_config(&cfg, 8 * 512, 1, 1, 1);
 	assert_int_equal(mmr_model_config_preset(&cfg, "defrag_mode_fix"), 0);
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &thp, &res), 0);
 	assert_true(res.pfn >= 0);
 	thp_block = (uint32_t)(res.pfn - TEST_START_PFN);
@@ -109,7 +97,7 @@ static struct mmr_model *lru_zone(struct mmr_model_config *cfg, uint64_t nr_free
 	struct mmr_model_zone_state st = { .owner_base = 1000 };
 
 	st.nr_free[0][MMR_MT_MOVABLE] = nr_free;
-	return populated(cfg, &st);
+	return test_populated(cfg, &st);
 }
 
 static void test_promotion_to_pageblock_order(void **state)
@@ -203,7 +191,7 @@ static void test_retry_loop_ends(void **state)
 	test_config(&cfg, 8 * 512, 8, 16, 24);
 	cfg.policy.swap = false;	/* anon without swap: nothing to reclaim */
 	assert_int_equal(mmr_model_config_preset(&cfg, "defrag_mode"), 0);
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_true(res.pfn >= 0);
 	assert_int_equal(res.work.no_progress_loops, 17);
@@ -254,7 +242,7 @@ static void test_oom_when_nothing_reclaimable(void **state)
 	cfg.event_arg = &log;
 	cfg.hooks.oom = oom_hook;
 	cfg.hooks.arg = &oc;
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_int_equal(res.pfn, -1);
 	assert_int_equal(res.work.oom, 1);
@@ -265,7 +253,7 @@ static void test_oom_when_nothing_reclaimable(void **state)
 	mmr_model_free(m);
 
 	oc = (struct oom_ctx){ .to_free = 4 };
-	m = populated(&cfg, &st);
+	m = test_populated(&cfg, &st);
 	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
 	assert_true(res.pfn >= 0);
 	assert_int_equal(oc.calls, 1);
