@@ -444,6 +444,8 @@ MMR_API void mmr_table_free(struct mmr_table *t);
 MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 			     const struct mmr_value *vals);
 
+#include "mmr/model.h"
+
 #ifdef __cplusplus
 }
 #endif

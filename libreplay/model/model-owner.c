@@ -1,0 +1,94 @@
+/*
+ * model/model-owner.c - the owner table (where each live owner's block is, so a free
+ * by owner id and a migration find it) and the LRU lists of the reclaimable classes.
+ * The kernel's LRU (active/inactive, MGLRU generations, referenced bits) is replaced
+ * by one age-ordered list per class: allocation appends at the tail (newest), reclaim
+ * takes the head (oldest), migration keeps the position.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include "model-local.h"
+
+/* Makes room for @owner in the table (dense ids; the table doubles). */
+int model_owner_reserve(struct mmr_model *m, uint32_t owner)
+{
+	struct model_owner *o;
+	uint64_t n = m->nr_owner_slots ? m->nr_owner_slots : 1024;
+
+	if (owner < m->nr_owner_slots)
+		return 0;
+	if (owner == ONIL)
+		return -MMR_E_INVAL;
+	while (n <= owner)
+		n *= 2;
+	if (n > (uint64_t)ONIL)
+		n = ONIL;
+	o = realloc(m->owners, sizeof(*o) * n);
+	if (!o)
+		return -ENOMEM;
+	memset(o + m->nr_owner_slots, 0, sizeof(*o) * (n - m->nr_owner_slots));
+	m->owners = o;
+	m->nr_owner_slots = n;
+	return 0;
+}
+
+void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx)
+{
+	unsigned int zi = (unsigned int)(z - m->zones);
+
+	m->owners[owner].loc = OWNER_LIVE | (zi << 28) | idx;
+}
+
+void model_owner_locate(const struct mmr_model *m, uint32_t owner, struct model_zone **z,
+			uint32_t *idx)
+{
+	uint32_t loc = m->owners[owner].loc;
+
+	*z = (struct model_zone *)&m->zones[(loc >> 28) & 3];
+	*idx = loc & LINK_MASK;
+}
+
+void model_lru_add(struct mmr_model *m, uint32_t owner, unsigned int class, uint64_t pages)
+{
+	struct model_lru *l = &m->lru[class];
+	struct model_owner *o = &m->owners[owner];
+
+	o->prev = l->tail;
+	o->next = ONIL;
+	if (l->tail != ONIL)
+		m->owners[l->tail].next = owner;
+	else
+		l->head = owner;
+	l->tail = owner;
+	l->nr_pages += pages;
+}
+
+void model_lru_del(struct mmr_model *m, uint32_t owner, unsigned int class, uint64_t pages)
+{
+	struct model_lru *l = &m->lru[class];
+	struct model_owner *o = &m->owners[owner];
+
+	if (o->prev != ONIL)
+		m->owners[o->prev].next = o->next;
+	else
+		l->head = o->next;
+	if (o->next != ONIL)
+		m->owners[o->next].prev = o->prev;
+	else
+		l->tail = o->prev;
+	o->prev = o->next = ONIL;
+	l->nr_pages -= pages;
+}
+
+/* A scanned page that was "referenced": it goes back to the tail, as the newest. */
+void model_lru_rotate(struct mmr_model *m, uint32_t owner, unsigned int class)
+{
+	struct model_lru *l = &m->lru[class];
+	uint64_t pages = l->nr_pages;
+
+	if (l->tail == owner)
+		return;
+	model_lru_del(m, owner, class, 0);
+	model_lru_add(m, owner, class, 0);
+	l->nr_pages = pages;
+}
