@@ -7,11 +7,19 @@
 
 #include <stdint.h>
 #include <signal.h>
+#include <stdio.h>
 #include "mmr.h"
 
 int cmd_import(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
+
+/* The run to work on: @run if > 0 and present, else the first non-replay run. */
+int cmd_pick_run(struct mmr_store *st, int64_t *run);
+void cmd_print_replay(const struct mmr_replay_result *r, const char *policy);
+void cmd_print_policies(FILE *out);
 
 /* Exit statuses of every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };

@@ -152,3 +152,15 @@ int cmd_parse_format(const char *arg, enum mmr_format *fmt)
 		return cmd_usage_error("unknown format '%s' (table, csv or json)", arg);
 	return 0;
 }
+
+void cmd_print_policies(FILE *out)
+{
+	static const struct { const char *name, *what; } p[] = {
+		{ "vanilla", "vm.defrag_mode=0" },
+		{ "defrag_mode", "vm.defrag_mode=1 before the reclaim-storm fix series" },
+		{ "defrag_mode_fix", "vm.defrag_mode=1 with the four patches of the fix series" },
+	};
+
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
+		fprintf(out, "%-16s %s\n", p[i].name, p[i].what);
+}

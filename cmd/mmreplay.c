@@ -15,6 +15,8 @@ static const struct cmd {
 	{ "import", cmd_import, "load trace-cmd trace.dat files into a store" },
 	{ "info",   cmd_info,   "show the runs of a store: span, events, losses, host" },
 	{ "query",  cmd_query,  "run SQL on a store (read-only)" },
+	{ "replay", cmd_replay, "drive the allocator model with a recorded run under a policy" },
+	{ "synth",  cmd_synth,  "write a synthetic recorded-style run" },
 	{ "help",   cmd_help,   "list the subcommands" },
 };
 

@@ -1171,10 +1171,11 @@ static bool kcompactd_next_zone(struct mmr_model *m, struct model_actor *a)
 bool kcompactd_step(struct mmr_model *m)
 {
 	struct model_kcompactd *kc = &m->kc;
-	struct model_actor a = { .pid = m->cfg.kcompactd_pid, .work = &kc->work };
+	struct model_actor *a = &kc->actor;
 	enum compact_result ret;
 
-	kc->cc.actor = &a;
+	*a = (struct model_actor){ .pid = m->cfg.kcompactd_pid, .work = &kc->work };
+	kc->cc.actor = a;
 	if (kc->state == KC_SLEEP) {
 		if (m->now < kc->next_tick)
 			return false;
@@ -1193,7 +1194,7 @@ bool kcompactd_step(struct mmr_model *m)
 	if (kc->state == KC_RUN && kc->zone_pos < 0) {
 		kc->run_order = kc->max_order;
 		kc->run_idx = kc->highest_zoneidx;
-		EMIT(m, a.pid, MMR_EV_COMPACTION_KCOMPACTD_WAKE, m->cfg.nid, kc->run_order,
+		EMIT(m, a->pid, MMR_EV_COMPACTION_KCOMPACTD_WAKE, m->cfg.nid, kc->run_order,
 		     kc->run_idx);
 		m->stats.kcompactd_wakes++;
 		kc->zone_pos = 0;
@@ -1201,7 +1202,7 @@ bool kcompactd_step(struct mmr_model *m)
 		return true;
 	}
 	if (!kc->cc_active) {
-		if (kcompactd_next_zone(m, &a))
+		if (kcompactd_next_zone(m, a))
 			return true;
 		if (kc->state == KC_RUN) {
 			if (kc->max_order <= kc->run_order)

@@ -314,6 +314,7 @@ struct model_kcompactd {
 	unsigned int		prev_score;
 	bool			cc_active;
 	struct model_cc		cc;
+	struct model_actor	actor;		/* cc.actor points here, never to a stack */
 	struct mmr_model_work	work;
 };
 

@@ -1,0 +1,179 @@
+/*
+ * cmd/replay.c - `mmreplay replay trace.db --policy NAME`: one recorded run through
+ * the page allocator model under a policy, stored as a new run.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cmd-local.h"
+
+static const char usage[] =
+	"usage: mmreplay replay [options] trace.db --policy NAME\n"
+	"\n"
+	"Drive the page allocator model with a recorded run's allocation stream under a\n"
+	"policy, and store what the model does as a new run (kind replay) in the same\n"
+	"tables as a recording. The run's first allocator snapshot gives the zones,\n"
+	"watermarks and starting free lists; frees the recorded kernel's own reclaim\n"
+	"and compaction made are left to the model (libreplay/replay/README.md).\n"
+	"\n"
+	"policies: vanilla, defrag_mode, defrag_mode_fix (more: mmreplay replay --list)\n"
+	"\n"
+	"options:\n"
+	"  -p, --policy NAME     model preset (default vanilla)\n"
+	"  -r, --run N           the run to replay (default: the first recorded,\n"
+	"                        imported or synthetic run)\n"
+	"  -s, --set KEY=VALUE   a model parameter after the preset (repeatable), e.g.\n"
+	"                        p4_promote_reclaim=0, agents.kswapd_permille=500\n"
+	"  -o, --output FILE     store the replay in another store (default: trace.db)\n"
+	"      --no-alloc-stream do not store the model's per-page alloc/free events\n"
+	"      --no-derive       do not compute the storms tables for the new run\n"
+	"  -q, --quiet           print nothing on success\n"
+	"  -v, --verbose         more detail on stderr\n"
+	"  -h, --help            show this help\n";
+
+static void on_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct cmd_progress *p = arg;
+
+	if (cmd_progress_due(p))
+		cmd_progress_line(p, "replaying: %llu of %llu events (%.0f%%)",
+				  (unsigned long long)done, (unsigned long long)total,
+				  total ? 100.0 * (double)done / (double)total : 0);
+}
+
+int cmd_pick_run(struct mmr_store *st, int64_t *run)
+{
+	int err;
+
+	if (*run > 0) {
+		char sql[96];
+		int64_t n = 0;
+
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE run_id = %lld",
+			 (long long)*run);
+		err = mmr_store_query_int(st, sql, &n);
+		if (!err && !n)
+			err = -MMR_E_NO_RUN;
+		return err;
+	}
+	err = mmr_store_query_int(st, "SELECT min(run_id) FROM runs WHERE kind <> 'replay'", run);
+	if (!err && *run <= 0)
+		err = -MMR_E_NO_RUN;
+	return err;
+}
+
+void cmd_print_replay(const struct mmr_replay_result *r, const char *policy)
+{
+	const struct mmr_model_stats *s = &r->model;
+
+	printf("run %lld: replay under %s: %llu requests (%llu failed), %llu direct reclaims "
+	       "(%llu pages), %llu compaction stalls, %llu fragmenting fallbacks, %llu OOM, "
+	       "modelled stall %.3f s\n", (long long)r->run_id, policy,
+	       (unsigned long long)s->nr_alloc, (unsigned long long)s->nr_alloc_failed,
+	       (unsigned long long)s->direct_reclaim, (unsigned long long)s->direct_reclaimed,
+	       (unsigned long long)s->compact_stall, (unsigned long long)s->extfrag_fragmenting,
+	       (unsigned long long)s->oom, (double)s->stall_ns / 1e9);
+}
+
+int cmd_replay(int argc, char **argv)
+{
+	enum { OPT_NO_ALLOC = 256, OPT_NO_DERIVE, OPT_LIST };
+	static const struct option opts[] = {
+		{ "policy", required_argument, NULL, 'p' },
+		{ "run", required_argument, NULL, 'r' },
+		{ "set", required_argument, NULL, 's' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "no-alloc-stream", no_argument, NULL, OPT_NO_ALLOC },
+		{ "no-derive", no_argument, NULL, OPT_NO_DERIVE },
+		{ "list", no_argument, NULL, OPT_LIST },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	struct mmr_replay_opts ro = { .policy = "vanilla", .derive = true };
+	const char *output = NULL;
+	const char **sets = NULL;
+	struct mmr_store *st = NULL, *out = NULL;
+	struct mmr_replay_result res;
+	struct cmd_progress prog;
+	int64_t run = 0;
+	int c, err, quiet = 0, verbose = 0, ret = EXIT_FAIL;
+
+	while ((c = getopt_long(argc, argv, "p:r:s:o:qvh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p': ro.policy = optarg; break;
+		case 'r':
+			run = strtoll(optarg, NULL, 10);
+			if (run <= 0)
+				return cmd_usage_error("bad run number '%s'", optarg);
+			break;
+		case 's': {
+			const char **n = realloc(sets, (size_t)(ro.nr_sets + 1) * sizeof(*n));
+			if (!n)
+				return cmd_fail(-12, "out of memory");
+			sets = n;
+			sets[ro.nr_sets++] = optarg;
+			break;
+		}
+		case 'o': output = optarg; break;
+		case OPT_NO_ALLOC: ro.no_alloc_stream = true; break;
+		case OPT_NO_DERIVE: ro.derive = false; break;
+		case OPT_LIST: cmd_print_policies(stdout); free(sets); return EXIT_OK;
+		case 'q': quiet = 1; break;
+		case 'v': verbose++; break;
+		case 'h': fputs(usage, stdout); free(sets); return EXIT_OK;
+		default: free(sets); return cmd_usage_error("bad option");
+		}
+	}
+	ro.sets = sets;
+	cmd_log_setup("replay", verbose);
+	if (optind != argc - 1) {
+		free(sets);
+		return cmd_usage_error("give exactly one store");
+	}
+	cmd_catch_signals();
+	if (cmd_open_store(argv[optind], 0, &st))
+		goto out;
+	if (output && cmd_open_store(output, MMR_STORE_CREATE, &out))
+		goto out;
+	err = cmd_pick_run(st, &run);
+	if (err) {
+		cmd_fail(err, "run %lld", (long long)run);
+		goto out;
+	}
+	cmd_progress_init(&prog);
+	ro.progress = on_progress;
+	ro.progress_arg = &prog;
+	ro.stop = (volatile int *)&cmd_stop;
+	err = mmr_replay_run(st, run, out ? out : st, &ro, &res);
+	cmd_progress_done(&prog);
+	if (err) {
+		cmd_fail(err, "replaying run %lld under %s", (long long)run, ro.policy);
+		goto out;
+	}
+	if (!quiet)
+		cmd_print_replay(&res, ro.policy);
+	if (verbose)
+		fprintf(stderr, "mmreplay replay: workload: %llu allocations (%llu failed when "
+			"recorded), %llu frees, %llu partial, %llu of pre-trace memory, %llu after a "
+			"recorded migration, %llu implicit; dropped %llu reclaim and %llu compaction "
+			"frees; skipped %llu frees of model-reclaimed owners\n",
+			(unsigned long long)res.workload.allocs,
+			(unsigned long long)res.workload.allocs_failed,
+			(unsigned long long)res.workload.frees,
+			(unsigned long long)res.workload.frees_partial,
+			(unsigned long long)res.workload.frees_initial,
+			(unsigned long long)res.workload.frees_migrated,
+			(unsigned long long)res.workload.frees_implicit,
+			(unsigned long long)res.workload.dropped_reclaim,
+			(unsigned long long)res.workload.dropped_compaction,
+			(unsigned long long)res.replay.skipped_reclaimed);
+	ret = EXIT_OK;
+out:
+	mmr_store_close(out);
+	mmr_store_close(st);
+	free(sets);
+	return ret;
+}

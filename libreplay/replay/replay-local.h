@@ -1,0 +1,52 @@
+/*
+ * replay/replay-local.h - internals of the replay engine: the workload a recorded
+ * run becomes, and how the model's initial state is built for it.
+ */
+#ifndef MMR_REPLAY_LOCAL_H
+#define MMR_REPLAY_LOCAL_H
+
+#include "core-local.h"
+
+enum replay_op_kind {
+	OP_ALLOC,		/* a new owner asks for 2^order pages */
+	OP_FREE,		/* an owner's block is freed */
+	OP_FREE_INITIAL,	/* pages allocated before the trace are freed */
+};
+
+/* One step of a workload, in trace time order. */
+struct replay_op {
+	uint64_t	ts;		/* ns, the recording's clock */
+	uint64_t	gfp;		/* OP_ALLOC */
+	uint32_t	owner;		/* OP_ALLOC: new id; OP_FREE: a live id */
+	int32_t		pid;
+	uint8_t		kind;
+	uint8_t		order;
+	uint8_t		mt;		/* OP_FREE_INITIAL: migratetype released */
+	uint8_t		failed;		/* OP_ALLOC: the recorded kernel failed it */
+};
+
+typedef int (*replay_op_fn)(const struct replay_op *op, void *arg);
+
+/*
+ * Reads run @run_id and hands each workload op to @fn. Owners are numbered from
+ * @first_owner. Return: 0, @fn's non-zero value, or an error. @ws is filled in.
+ */
+int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
+		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws);
+
+/* Number of rows the extraction will read (for progress). */
+int workload_size(struct mmr_store *st, int64_t run_id, uint64_t *rows);
+
+/*
+ * Fills @cfg's zones from run @run_id's start snapshots and returns the initial
+ * state per model zone in @states. Without snapshots the zone is derived from the
+ * pfns the trace touches (see README.md). Return: 0 or an error.
+ */
+int replay_initial_state(struct mmr_store *st, int64_t run_id, struct mmr_model_config *cfg,
+			 struct mmr_model_zone_state *states, bool *from_snapshot);
+
+/* Synthetic scenarios (replay-synth.c). */
+int synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
+	      const char *const *sets, int nr_sets, int64_t *run_id);
+
+#endif

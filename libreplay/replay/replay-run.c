@@ -1,0 +1,384 @@
+/*
+ * replay/replay-run.c - driving the page allocator model with a recorded run's
+ * workload under a policy, and storing what the model does as a new run.
+ *
+ * Time: the model's clock starts at 0 at the first recorded event; every request
+ * and free happens at its recorded time, or later if the model is still busy with
+ * an earlier stall (a storm stretches the replay's timeline, as it would have the
+ * host's). Stored events carry the model's time plus the first recorded timestamp,
+ * so a replay lines up with its recording.
+ *
+ * Owners: pre-existing memory takes owner ids 0..N-1 (populate), the workload's
+ * allocations N onwards. An owner the model reclaimed is remembered, so that the
+ * recording's later free of it is skipped.
+ *
+ * Request classes come from the gfp bits the recording shows: movable requests are
+ * page cache (file LRU) except transparent huge pages (anon), reclaimable ones are
+ * slab, the rest kernel memory nothing reclaims.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "replay-local.h"
+
+#define PROGRESS_EVERY	(1u << 16)
+
+struct replay_ctx {
+	struct mmr_model		*m;
+	struct mmr_writer		*w;
+	const struct mmr_replay_opts	*opts;
+	struct mmr_replay_result	*res;
+	uint8_t				*dead;		/* bit per owner: reclaimed by the model */
+	size_t				dead_bytes;
+	uint64_t			base_ts;	/* recorded ts of model time 0 */
+	bool				started;
+	int				event_err;
+	uint64_t			first_ts, last_ts;
+	uint64_t			total, done;
+};
+
+static void mark_dead(struct replay_ctx *c, uint32_t owner)
+{
+	size_t byte = owner / 8;
+
+	if (byte >= c->dead_bytes) {
+		size_t n = c->dead_bytes ? c->dead_bytes : 4096;
+		uint8_t *p;
+
+		while (n <= byte)
+			n *= 2;
+		p = realloc(c->dead, n);
+		if (!p) {
+			c->event_err = -ENOMEM;
+			return;
+		}
+		memset(p + c->dead_bytes, 0, n - c->dead_bytes);
+		c->dead = p;
+		c->dead_bytes = n;
+	}
+	c->dead[byte] |= (uint8_t)(1u << (owner % 8));
+}
+
+static bool is_dead(const struct replay_ctx *c, uint32_t owner)
+{
+	size_t byte = owner / 8;
+
+	return byte < c->dead_bytes && (c->dead[byte] & (1u << (owner % 8)));
+}
+
+static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int order)
+{
+	(void)pfn;
+	(void)order;
+	mark_dead(arg, owner);
+}
+
+static bool is_alloc_stream(enum mmr_event_type t)
+{
+	return t == MMR_EV_PAGE_ALLOC || t == MMR_EV_PAGE_FREE ||
+	       t == MMR_EV_PAGE_ALLOC_ZONE_LOCKED || t == MMR_EV_PAGE_PCPU_DRAIN;
+}
+
+/* The model's events, shifted onto the recording's clock, into the new run. */
+static int on_event(const struct mmr_event *ev, void *arg)
+{
+	struct replay_ctx *c = arg;
+	struct mmr_event copy;
+	int err;
+
+	if (c->opts->no_alloc_stream && is_alloc_stream(ev->type))
+		return 0;
+	copy = *ev;
+	copy.ts += c->base_ts;
+	if (!c->res->replay.events_written)
+		c->first_ts = copy.ts;
+	c->last_ts = copy.ts;
+	err = mmr_writer_add(c->w, &copy);
+	if (err)
+		return err;
+	c->res->replay.events_written++;
+	return 0;
+}
+
+static void request_class(uint64_t gfp, unsigned int order, struct mmr_model_req *req)
+{
+	if (gfp & MMR_GFP_MOVABLE) {
+		bool thp = order >= MMR_MODEL_PAGEBLOCK_ORDER && !(gfp & MMR_GFP_WRITE);
+
+		req->class = thp ? MMR_CLASS_ANON : MMR_CLASS_FILE;
+		req->movable = true;
+	} else if (gfp & MMR_GFP_RECLAIMABLE) {
+		req->class = MMR_CLASS_SLAB;
+		req->movable = false;
+	} else {
+		req->class = MMR_CLASS_UNRECLAIMABLE;
+		req->movable = false;
+	}
+}
+
+static int on_op(const struct replay_op *op, void *arg)
+{
+	struct replay_ctx *c = arg;
+	uint64_t t;
+	int err = 0;
+
+	if (!c->started) {
+		c->base_ts = op->ts;
+		c->started = true;
+	}
+	t = op->ts >= c->base_ts ? op->ts - c->base_ts : 0;
+	err = mmr_model_advance(c->m, t);
+	if (err)
+		return err;
+
+	switch (op->kind) {
+	case OP_ALLOC: {
+		struct mmr_model_req req = { .time = t, .owner = op->owner, .order = op->order,
+					     .gfp = op->gfp, .pid = op->pid };
+		struct mmr_model_result r;
+
+		/* both mobility bits is not a valid kernel request: keep the movable one */
+		if ((req.gfp & MMR_GFP_MOVABLE) && (req.gfp & MMR_GFP_RECLAIMABLE))
+			req.gfp &= ~MMR_GFP_RECLAIMABLE;
+		request_class(req.gfp, req.order, &req);
+		err = mmr_model_alloc(c->m, &req, &r);
+		if (err)
+			break;
+		if (r.pfn < 0) {
+			mark_dead(c, op->owner);	/* its later free has nothing to free */
+		} else if (op->failed) {
+			/* the recording failed it, so the workload never used or freed it */
+			c->res->replay.model_only++;
+			err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
+			mark_dead(c, op->owner);
+		}
+		break;
+	}
+	case OP_FREE:
+		if (is_dead(c, op->owner)) {
+			c->res->replay.skipped_reclaimed++;
+			break;
+		}
+		err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
+		break;
+	case OP_FREE_INITIAL: {
+		uint64_t n = 0;
+
+		err = mmr_model_release_initial(c->m, -1, op->mt, op->order, t, &n);
+		if (!err && !n)
+			c->res->replay.initial_missing++;
+		break;
+	}
+	}
+	if (!err)
+		err = c->event_err;
+	if (!err && (++c->done % PROGRESS_EVERY) == 0) {
+		if (c->opts->stop && *c->opts->stop)
+			return -MMR_E_INTR;
+		if (c->opts->progress)
+			c->opts->progress(c->done, c->total, c->opts->progress_arg);
+	}
+	return err;
+}
+
+/* Pid of a kernel thread of the recording, by comm prefix, or 0. */
+static int32_t daemon_pid(struct mmr_store *st, int64_t run_id, const char *prefix)
+{
+	char sql[160];
+	int64_t pid = 0;
+
+	snprintf(sql, sizeof(sql), "SELECT min(pid) FROM tasks WHERE run_id = %lld AND comm LIKE "
+		 "'%s%%'", (long long)run_id, prefix);
+	if (mmr_store_query_int(st, sql, &pid))
+		return 0;
+	return (int32_t)pid;
+}
+
+static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_replay_opts *o,
+		       struct replay_ctx *c, uint32_t *first_owner)
+{
+	struct mmr_model_zone_state states[MMR_MODEL_MAX_ZONES];
+	struct mmr_model_config cfg;
+	bool snap;
+	int err;
+
+	mmr_model_config_init(&cfg);
+	err = mmr_model_config_preset(&cfg, o->policy ? o->policy : "vanilla");
+	if (err) {
+		mmr_err("unknown policy '%s'", o->policy);
+		return err;
+	}
+	for (int i = 0; i < o->nr_sets; i++) {
+		char key[128];
+		const char *eq = strchr(o->sets[i], '=');
+
+		if (!eq || eq == o->sets[i] || (size_t)(eq - o->sets[i]) >= sizeof(key)) {
+			mmr_err("parameter '%s' is not key=value", o->sets[i]);
+			return -MMR_E_POLICY;
+		}
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - o->sets[i]), o->sets[i]);
+		err = mmr_model_config_set(&cfg, key, eq + 1);
+		if (err) {
+			mmr_err("%s model parameter '%s'", err == -MMR_E_POLICY ? "unknown" : "bad value for",
+				o->sets[i]);
+			return -MMR_E_POLICY;
+		}
+	}
+	err = replay_initial_state(st, run_id, &cfg, states, &snap);
+	if (err)
+		return err;
+	cfg.event_fn = on_event;
+	cfg.event_arg = c;
+	cfg.hooks.reclaim = on_reclaim;
+	cfg.hooks.arg = c;
+	if (!cfg.kswapd_pid)
+		cfg.kswapd_pid = daemon_pid(st, run_id, "kswapd");
+	if (!cfg.kcompactd_pid)
+		cfg.kcompactd_pid = daemon_pid(st, run_id, "kcompactd");
+	err = mmr_model_new(&cfg, &c->m);
+	if (err)
+		return err;
+	*first_owner = 0;
+	for (unsigned int z = 0; z < cfg.nr_zones; z++) {
+		uint32_t n = 0;
+
+		states[z].owner_base = *first_owner;
+		err = mmr_model_populate(c->m, z, &states[z], &n);
+		if (err) {
+			mmr_err("run %lld: the zone snapshot does not fit the model", (long long)run_id);
+			return err;
+		}
+		*first_owner += n;
+	}
+	return 0;
+}
+
+/* runs.params: the model's parameters and what the replay itself was asked. */
+static char *params_json(const struct replay_ctx *c, const struct mmr_replay_opts *o)
+{
+	struct strbuf sb;
+	char *model = NULL;
+
+	if (mmr_model_params_json(c->m, &model))
+		return NULL;
+	sb_init(&sb);
+	sb_adds(&sb, "{\"policy\":");
+	sb_add_json_str(&sb, o->policy ? o->policy : "vanilla", strlen(o->policy ? o->policy :
+									"vanilla"));
+	sb_adds(&sb, ",\"sets\":[");
+	for (int i = 0; i < o->nr_sets; i++) {
+		if (i)
+			sb_adds(&sb, ",");
+		sb_add_json_str(&sb, o->sets[i], strlen(o->sets[i]));
+	}
+	sb_addf(&sb, "],\"alloc_stream\":%s,\"model\":%s}", o->no_alloc_stream ? "false" : "true",
+		model);
+	free(model);
+	if (sb_failed(&sb)) {
+		sb_release(&sb);
+		return NULL;
+	}
+	return sb.buf;
+}
+
+/* The source run's description, to copy onto the replay run. */
+static int source_info(struct mmr_store *st, int64_t run_id, struct mmr_run_info *info,
+		       char **strings)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(st, "SELECT source, host, kernel_release, clock, nr_cpus "
+			       "FROM runs WHERE run_id = ?1", &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, run_id);
+	rc = mmr_stmt_step(s);
+	if (rc == 0) {
+		mmr_err("no run %lld", (long long)run_id);
+		err = -MMR_E_NO_RUN;
+	} else if (rc < 0) {
+		err = rc;
+	} else {
+		for (int i = 0; i < 4; i++) {
+			const char *v = mmr_stmt_text(s, i);
+			strings[i] = v ? strdup(v) : NULL;
+		}
+		info->host = strings[1];
+		info->kernel_release = strings[2];
+		info->nr_cpus = (int)mmr_stmt_int(s, 4);
+	}
+	mmr_stmt_free(s);
+	return err;
+}
+
+int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
+		   const struct mmr_replay_opts *o, struct mmr_replay_result *res)
+{
+	struct replay_ctx c = { .opts = o, .res = res };
+	struct mmr_run_info info = { .kind = "replay" };
+	char *strings[4] = { 0 }, *params = NULL, source[512];
+	uint32_t first_owner = 0;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	if (!out)
+		out = st;
+	err = source_info(st, run_id, &info, strings);
+	if (err)
+		goto out;
+	err = workload_size(st, run_id, &c.total);
+	if (err)
+		goto out;
+	if (!c.total) {
+		mmr_err("run %lld holds no mm_page_alloc/mm_page_free stream to replay",
+			(long long)run_id);
+		err = -MMR_E_NO_DATA;
+		goto out;
+	}
+	err = build_model(st, run_id, o, &c, &first_owner);
+	if (err)
+		goto out;
+	params = params_json(&c, o);
+	if (!params) {
+		err = -ENOMEM;
+		goto out;
+	}
+	snprintf(source, sizeof(source), "run %lld (%s)", (long long)run_id,
+		 strings[0] ? strings[0] : "?");
+	info.source = source;
+	info.clock = "model";
+	info.policy = o->policy ? o->policy : "vanilla";
+	info.params = params;
+	info.parent_run = out == st ? run_id : 0;
+
+	err = mmr_store_begin(out);
+	if (err)
+		goto out;
+	err = mmr_store_run_add(out, &info, &res->run_id);
+	if (!err)
+		err = mmr_writer_new(out, res->run_id, &c.w);
+	if (!err)
+		err = workload_extract(st, run_id, first_owner, on_op, &c, &res->workload);
+	if (!err)
+		err = c.event_err;
+	if (!err) {
+		mmr_model_stats(c.m, &res->model);
+		res->mixed_blocks = mmr_model_mixed_blocks(c.m);
+		res->span_ns = c.last_ts - c.first_ts;
+		err = mmr_store_run_finish(out, res->run_id, c.first_ts, c.last_ts,
+					   res->replay.events_written, true);
+	}
+	if (!err)
+		err = mmr_store_commit(out);
+	if (err)
+		mmr_store_rollback(out);
+out:
+	mmr_writer_free(c.w);
+	mmr_model_free(c.m);
+	free(c.dead);
+	free(params);
+	for (int i = 0; i < 4; i++)
+		free(strings[i]);
+	return err;
+}

@@ -1,0 +1,512 @@
+/*
+ * replay/replay-workload.c - turning a recorded run into a workload: the stream of
+ * allocations and of the workload's own frees, keyed by owner ids that survive the
+ * recorded kernel's migrations as far as the trace allows.
+ *
+ * The recorded frees include what the recorded kernel's reclaim and compaction did;
+ * the model does its own, so those are told apart and dropped:
+ *  - frees by kswapd, and by a task between its direct_reclaim_begin and _end, are
+ *    reclaim: the owner stays live in the model, whose reclaim decides its fate;
+ *  - frees by kcompactd, and by a task between compaction_begin and _end, are
+ *    migration sources (or unused free pages going back): the owner lives on at a
+ *    pfn the trace does not name, so it joins a queue per order, and a later free of
+ *    an unknown pfn of that order frees the oldest owner of the queue;
+ *  - an unknown pfn with an empty queue is memory allocated before the trace: the
+ *    model releases pre-existing memory of that order (MOVABLE: the trace does not
+ *    say which type; most long-lived memory is page cache and anon).
+ * mm_page_free_batched repeats frees already traced by mm_page_free and is skipped.
+ * A free of part of an allocation (split pages) counts against its block; the model
+ * frees the block when the last part goes. README.md discusses the limits.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "replay-local.h"
+
+enum { SRC_ALLOC, SRC_FREE, SRC_DR_BEGIN, SRC_DR_END, SRC_C_BEGIN, SRC_C_END, NR_SRC };
+
+static const char *const src_sql[NR_SRC] = {
+	"SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
+	"WHERE run_id = ?1 ORDER BY ts, seq",
+	"SELECT ts, seq, pid, pfn, \"order\" FROM mm_page_free WHERE run_id = ?1 ORDER BY ts, seq",
+	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_begin WHERE run_id = ?1 ORDER BY ts, seq",
+	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_end WHERE run_id = ?1 ORDER BY ts, seq",
+	"SELECT ts, seq, pid FROM mm_compaction_begin WHERE run_id = ?1 ORDER BY ts, seq",
+	"SELECT ts, seq, pid FROM mm_compaction_end WHERE run_id = ?1 ORDER BY ts, seq",
+};
+
+struct cursor {
+	struct mmr_stmt	*s;
+	bool		valid;
+	uint64_t	ts;
+	int64_t		seq;
+	int32_t		pid;
+	int64_t		pfn;
+	unsigned int	order;
+	uint64_t	gfp;
+};
+
+/* A live allocation of the recording, by its head pfn. */
+struct pfn_entry {
+	uint64_t	key;		/* pfn + 1; 0 = empty slot */
+	uint32_t	owner;
+	uint32_t	remaining;	/* pages not yet freed */
+	uint8_t		order;
+};
+
+struct pfn_map {
+	struct pfn_entry	*slot;
+	size_t			cap;	/* power of two */
+	size_t			nr;
+};
+
+/* Per task: nesting depth of direct reclaim and compaction. */
+struct task_ctx {
+	int32_t		pid;
+	bool		used;
+	int		reclaim;
+	int		compact;
+};
+
+struct owner_queue {
+	uint32_t	*v;
+	size_t		head, len, cap;
+};
+
+struct extract {
+	struct mmr_store		*st;
+	int64_t				run_id;
+	replay_op_fn			fn;
+	void				*arg;
+	struct mmr_workload_stats	*ws;
+	uint32_t			next_owner;
+	struct pfn_map			map;
+	struct task_ctx			*tasks;	/* open addressing by pid */
+	size_t				tasks_cap;
+	size_t				nr_tasks;
+	int32_t				*kswapd;	/* pids of the reclaim/compaction daemons */
+	int				nr_kswapd;
+	int32_t				*kcompactd;
+	int				nr_kcompactd;
+	struct owner_queue		migrated[MMR_MODEL_NR_ORDERS];
+};
+
+static inline size_t hash64(uint64_t k)
+{
+	k ^= k >> 33;
+	k *= 0xff51afd7ed558ccdull;
+	k ^= k >> 33;
+	return (size_t)k;
+}
+
+static struct pfn_entry *map_find(struct pfn_map *m, uint64_t pfn)
+{
+	if (!m->cap)
+		return NULL;
+	for (size_t i = hash64(pfn) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slot[i].key)
+			return NULL;
+		if (m->slot[i].key == pfn + 1)
+			return &m->slot[i];
+	}
+}
+
+static int map_grow(struct pfn_map *m)
+{
+	size_t cap = m->cap ? m->cap * 2 : 1u << 16;
+	struct pfn_entry *slot = calloc(cap, sizeof(*slot));
+
+	if (!slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < m->cap; i++) {
+		struct pfn_entry *e = &m->slot[i];
+		size_t j;
+
+		if (!e->key)
+			continue;
+		for (j = hash64(e->key - 1) & (cap - 1); slot[j].key; j = (j + 1) & (cap - 1))
+			;
+		slot[j] = *e;
+	}
+	free(m->slot);
+	m->slot = slot;
+	m->cap = cap;
+	return 0;
+}
+
+static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned int order)
+{
+	size_t i;
+
+	if ((m->nr + 1) * 2 > m->cap && map_grow(m))
+		return -ENOMEM;
+	for (i = hash64(pfn) & (m->cap - 1); m->slot[i].key; i = (i + 1) & (m->cap - 1))
+		;
+	m->slot[i] = (struct pfn_entry){ .key = pfn + 1, .owner = owner,
+					 .remaining = 1u << order, .order = (uint8_t)order };
+	m->nr++;
+	return 0;
+}
+
+/* Removes @e, shifting later entries of its probe run back (no tombstones). */
+static void map_remove(struct pfn_map *m, struct pfn_entry *e)
+{
+	size_t i = (size_t)(e - m->slot), j = i;
+
+	for (;;) {
+		j = (j + 1) & (m->cap - 1);
+		if (!m->slot[j].key)
+			break;
+		size_t home = hash64(m->slot[j].key - 1) & (m->cap - 1);
+		/* move j to i if its home is not in (i, j] cyclically */
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			m->slot[i] = m->slot[j];
+			i = j;
+		}
+	}
+	m->slot[i].key = 0;
+	m->nr--;
+}
+
+static struct task_ctx *task_get(struct extract *x, int32_t pid)
+{
+	if ((x->nr_tasks + 1) * 2 > x->tasks_cap) {
+		size_t cap = x->tasks_cap ? x->tasks_cap * 2 : 256;
+		struct task_ctx *t = calloc(cap, sizeof(*t));
+
+		if (!t)
+			return NULL;
+		for (size_t i = 0; i < x->tasks_cap; i++) {
+			size_t j;
+
+			if (!x->tasks[i].used)
+				continue;
+			for (j = hash64((uint64_t)x->tasks[i].pid) & (cap - 1); t[j].used;
+			     j = (j + 1) & (cap - 1))
+				;
+			t[j] = x->tasks[i];
+		}
+		free(x->tasks);
+		x->tasks = t;
+		x->tasks_cap = cap;
+	}
+	for (size_t i = hash64((uint64_t)pid) & (x->tasks_cap - 1);;
+	     i = (i + 1) & (x->tasks_cap - 1)) {
+		if (!x->tasks[i].used) {
+			x->tasks[i] = (struct task_ctx){ .pid = pid, .used = true };
+			x->nr_tasks++;
+			return &x->tasks[i];
+		}
+		if (x->tasks[i].pid == pid)
+			return &x->tasks[i];
+	}
+}
+
+static bool pid_in(const int32_t *v, int n, int32_t pid)
+{
+	for (int i = 0; i < n; i++)
+		if (v[i] == pid)
+			return true;
+	return false;
+}
+
+static int queue_push(struct owner_queue *q, uint32_t owner)
+{
+	if (q->head + q->len == q->cap) {
+		if (q->head > q->cap / 2) {
+			memmove(q->v, q->v + q->head, q->len * sizeof(*q->v));
+			q->head = 0;
+		} else {
+			size_t cap = q->cap ? q->cap * 2 : 64;
+			uint32_t *v = realloc(q->v, cap * sizeof(*v));
+
+			if (!v)
+				return -ENOMEM;
+			q->v = v;
+			q->cap = cap;
+		}
+	}
+	q->v[q->head + q->len++] = owner;
+	return 0;
+}
+
+static bool queue_pop(struct owner_queue *q, uint32_t *owner)
+{
+	if (!q->len)
+		return false;
+	*owner = q->v[q->head++];
+	q->len--;
+	return true;
+}
+
+/* Loads the pids of kswapd and kcompactd: from their own events and from comm names. */
+static int load_daemon_pids(struct extract *x, const char *sql, int32_t **out, int *nr)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(x->st, sql, &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, x->run_id);
+	while ((rc = mmr_stmt_step(s)) == 1) {
+		int32_t *v = realloc(*out, (size_t)(*nr + 1) * sizeof(*v));
+
+		if (!v) {
+			mmr_stmt_free(s);
+			return -ENOMEM;
+		}
+		*out = v;
+		v[(*nr)++] = (int32_t)mmr_stmt_int(s, 0);
+	}
+	mmr_stmt_free(s);
+	return rc < 0 ? rc : 0;
+}
+
+static int cursor_next(struct cursor *c, int src)
+{
+	int rc = mmr_stmt_step(c->s);
+
+	if (rc <= 0) {
+		c->valid = false;
+		return rc;
+	}
+	c->valid = true;
+	c->ts = (uint64_t)mmr_stmt_int(c->s, 0);
+	c->seq = mmr_stmt_int(c->s, 1);
+	c->pid = (int32_t)mmr_stmt_int(c->s, 2);
+	if (src == SRC_ALLOC || src == SRC_FREE) {
+		c->pfn = mmr_stmt_int(c->s, 3);
+		c->order = (unsigned int)mmr_stmt_int(c->s, 4);
+		if (c->order > MMR_MODEL_MAX_ORDER)
+			c->order = MMR_MODEL_MAX_ORDER;
+	}
+	if (src == SRC_ALLOC)
+		c->gfp = (uint64_t)mmr_stmt_int(c->s, 5);
+	return 1;
+}
+
+static int emit(struct extract *x, enum replay_op_kind kind, const struct cursor *c,
+		uint32_t owner, unsigned int order)
+{
+	struct replay_op op = {
+		.ts = c->ts, .owner = owner, .pid = c->pid, .kind = (uint8_t)kind,
+		.order = (uint8_t)order, .mt = MMR_MT_MOVABLE,
+	};
+
+	if (kind == OP_ALLOC) {
+		op.gfp = c->gfp;
+		op.failed = c->pfn < 0;
+	}
+	return x->fn(&op, x->arg);
+}
+
+static int on_alloc(struct extract *x, const struct cursor *c)
+{
+	uint32_t owner = x->next_owner++;
+	struct pfn_entry *e;
+	int err;
+
+	x->ws->allocs++;
+	if (c->pfn < 0) {
+		x->ws->allocs_failed++;
+		return emit(x, OP_ALLOC, c, owner, c->order);
+	}
+	e = map_find(&x->map, (uint64_t)c->pfn);
+	if (e) {
+		/* allocated again without a traced free: the old block is gone */
+		uint32_t old = e->owner;
+
+		map_remove(&x->map, e);
+		x->ws->frees_implicit++;
+		err = emit(x, OP_FREE, c, old, 0);
+		if (err)
+			return err;
+	}
+	err = map_insert(&x->map, (uint64_t)c->pfn, owner, c->order);
+	if (err)
+		return err;
+	return emit(x, OP_ALLOC, c, owner, c->order);
+}
+
+enum free_ctx { CTX_WORKLOAD, CTX_RECLAIM, CTX_COMPACTION };
+
+/* The whole block of @e has been freed in context @ctx. */
+static int block_freed(struct extract *x, const struct cursor *c, struct pfn_entry *e,
+		       enum free_ctx ctx)
+{
+	uint32_t owner = e->owner;
+	unsigned int order = e->order;
+
+	map_remove(&x->map, e);
+	switch (ctx) {
+	case CTX_RECLAIM:
+		x->ws->dropped_reclaim++;
+		return 0;
+	case CTX_COMPACTION:
+		x->ws->dropped_compaction++;
+		return queue_push(&x->migrated[order], owner);
+	default:
+		x->ws->frees++;
+		return emit(x, OP_FREE, c, owner, order);
+	}
+}
+
+static int on_free(struct extract *x, const struct cursor *c)
+{
+	uint64_t pfn = (uint64_t)c->pfn, pages = 1ull << c->order;
+	enum free_ctx ctx = CTX_WORKLOAD;
+	struct pfn_entry *e;
+	uint32_t owner;
+
+	if (pid_in(x->kswapd, x->nr_kswapd, c->pid)) {
+		ctx = CTX_RECLAIM;
+	} else if (pid_in(x->kcompactd, x->nr_kcompactd, c->pid)) {
+		ctx = CTX_COMPACTION;
+	} else {
+		struct task_ctx *t = task_get(x, c->pid);
+
+		if (!t)
+			return -ENOMEM;
+		if (t->reclaim > 0)
+			ctx = CTX_RECLAIM;
+		else if (t->compact > 0)
+			ctx = CTX_COMPACTION;
+	}
+
+	e = map_find(&x->map, pfn);
+	if (!e) {
+		/* part of a larger allocation? */
+		for (unsigned int k = 1; k <= MMR_MODEL_MAX_ORDER && !e; k++) {
+			struct pfn_entry *h = map_find(&x->map, pfn & ~((1ull << k) - 1));
+
+			if (h && h->order >= k && pfn + pages <= (h->key - 1) + (1ull << h->order))
+				e = h;
+		}
+	}
+	if (e) {
+		if (pages >= e->remaining || (e->key - 1 == pfn && c->order >= e->order))
+			return block_freed(x, c, e, ctx);
+		e->remaining -= (uint32_t)pages;
+		x->ws->frees_partial++;
+		return 0;
+	}
+	/* a pfn this trace never allocated */
+	if (ctx == CTX_RECLAIM) {
+		x->ws->dropped_reclaim++;
+		return 0;
+	}
+	if (ctx == CTX_COMPACTION) {
+		x->ws->dropped_compaction++;
+		return 0;
+	}
+	if (queue_pop(&x->migrated[c->order], &owner)) {
+		x->ws->frees_migrated++;
+		return emit(x, OP_FREE, c, owner, c->order);
+	}
+	x->ws->frees_initial++;
+	return emit(x, OP_FREE_INITIAL, c, 0, c->order);
+}
+
+static int on_context(struct extract *x, int src, const struct cursor *c)
+{
+	struct task_ctx *t = task_get(x, c->pid);
+
+	if (!t)
+		return -ENOMEM;
+	switch (src) {
+	case SRC_DR_BEGIN: t->reclaim++; break;
+	case SRC_DR_END: if (t->reclaim > 0) t->reclaim--; break;
+	case SRC_C_BEGIN: t->compact++; break;
+	case SRC_C_END: if (t->compact > 0) t->compact--; break;
+	}
+	return 0;
+}
+
+int workload_size(struct mmr_store *st, int64_t run_id, uint64_t *rows)
+{
+	char sql[256];
+	int64_t n = 0;
+	int err;
+
+	snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM mm_page_alloc WHERE run_id = %lld)"
+		 " + (SELECT count(*) FROM mm_page_free WHERE run_id = %lld)",
+		 (long long)run_id, (long long)run_id);
+	err = mmr_store_query_int(st, sql, &n);
+	*rows = (uint64_t)n;
+	return err;
+}
+
+int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
+		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws)
+{
+	struct extract x = { .st = st, .run_id = run_id, .fn = fn, .arg = arg, .ws = ws,
+			     .next_owner = first_owner };
+	struct cursor cur[NR_SRC] = { 0 };
+	char sql[160];
+	int64_t batched = 0;
+	int err = 0;
+
+	memset(ws, 0, sizeof(*ws));
+	err = load_daemon_pids(&x,
+		"SELECT pid FROM mm_vmscan_kswapd_wake WHERE run_id = ?1 UNION "
+		"SELECT pid FROM mm_vmscan_kswapd_sleep WHERE run_id = ?1 UNION "
+		"SELECT pid FROM tasks WHERE run_id = ?1 AND comm LIKE 'kswapd%'",
+		&x.kswapd, &x.nr_kswapd);
+	if (!err)
+		err = load_daemon_pids(&x,
+			"SELECT pid FROM mm_compaction_kcompactd_wake WHERE run_id = ?1 UNION "
+			"SELECT pid FROM mm_compaction_kcompactd_sleep WHERE run_id = ?1 UNION "
+			"SELECT pid FROM tasks WHERE run_id = ?1 AND comm LIKE 'kcompactd%'",
+			&x.kcompactd, &x.nr_kcompactd);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM mm_page_free_batched WHERE run_id = %lld",
+		 (long long)run_id);
+	if (!err)
+		err = mmr_store_query_int(st, sql, &batched);
+	ws->dropped_batched = (uint64_t)batched;
+
+	for (int i = 0; !err && i < NR_SRC; i++) {
+		err = mmr_stmt_prepare(st, src_sql[i], &cur[i].s);
+		if (!err)
+			err = mmr_stmt_bind_int(cur[i].s, 1, run_id);
+		if (!err)
+			err = cursor_next(&cur[i], i);
+		if (err > 0)
+			err = 0;
+	}
+	while (!err) {
+		int best = -1;
+
+		for (int i = 0; i < NR_SRC; i++) {
+			if (!cur[i].valid)
+				continue;
+			if (best < 0 || cur[i].ts < cur[best].ts ||
+			    (cur[i].ts == cur[best].ts && cur[i].seq < cur[best].seq))
+				best = i;
+		}
+		if (best < 0)
+			break;
+		ws->events_read++;
+		if (best == SRC_ALLOC)
+			err = on_alloc(&x, &cur[best]);
+		else if (best == SRC_FREE)
+			err = on_free(&x, &cur[best]);
+		else
+			err = on_context(&x, best, &cur[best]);
+		if (!err) {
+			err = cursor_next(&cur[best], best);
+			if (err > 0)
+				err = 0;
+		}
+	}
+
+	for (int i = 0; i < NR_SRC; i++)
+		mmr_stmt_free(cur[i].s);
+	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
+		free(x.migrated[o].v);
+	free(x.map.slot);
+	free(x.tasks);
+	free(x.kswapd);
+	free(x.kcompactd);
+	return err;
+}
