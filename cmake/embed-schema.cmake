@@ -1,4 +1,5 @@
-# Turns schema/NNNN-*.sql into a C table of migrations, in file-name order.
+# Turns schema/NNNN-*.sql into a C table of migrations, in file-name order
+# (numbers strictly rising, gaps allowed).
 # Run with -DSCHEMA_DIR=... -DOUT=...; each file's text is emitted as hex bytes so
 # that no SQL character needs escaping.
 file(GLOB files "${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]-*.sql")
@@ -6,15 +7,17 @@ list(SORT files)
 set(body "/* generated from the schema directory by cmake/embed-schema.cmake; do not edit */\n")
 string(APPEND body "#include \"store-local.h\"\n\n")
 set(table "")
-set(expect 1)
+set(prev 0)
 foreach(f ${files})
 	get_filename_component(name "${f}" NAME)
 	string(SUBSTRING "${name}" 0 4 num)
 	math(EXPR num "${num}")
-	if(NOT num EQUAL expect)
-		message(FATAL_ERROR "schema file ${name}: expected number ${expect}")
+	# Numbers rise strictly; a gap is allowed (a number reserved by work that has not
+	# landed yet), a repeated number is not.
+	if(NOT num GREATER prev)
+		message(FATAL_ERROR "schema file ${name}: number ${num} does not follow ${prev}")
 	endif()
-	math(EXPR expect "${expect} + 1")
+	set(prev ${num})
 	file(READ "${f}" hex HEX)
 	string(REGEX REPLACE "(..)" "0x\\1," hex "${hex}")
 	string(APPEND body "static const char sql_${num}[] = { ${hex} 0 };\n")
