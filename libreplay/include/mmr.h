@@ -257,6 +257,10 @@ MMR_API int mmr_store_run_finish(struct mmr_store *st, int64_t run_id, uint64_t 
 MMR_API int mmr_store_run_fact(struct mmr_store *st, int64_t run_id, const char *key,
 			       const char *value);
 MMR_API int mmr_store_task(struct mmr_store *st, int64_t run_id, int pid, const char *comm);
+/* A number the run reports about itself (table run_metrics), replacing one of the
+ * same name. Names: dotted, lower case, unit last ("reclaim.over_reclaim_pages"). */
+MMR_API int mmr_store_run_metric(struct mmr_store *st, int64_t run_id, const char *name,
+				 double value);
 MMR_API int mmr_store_gfp_flag(struct mmr_store *st, int64_t run_id, uint64_t mask,
 			       const char *name);
 

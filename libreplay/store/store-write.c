@@ -87,6 +87,21 @@ int mmr_store_run_fact(struct mmr_store *st, int64_t run_id, const char *key, co
 	return step_once(st, s, "storing a host fact");
 }
 
+int mmr_store_run_metric(struct mmr_store *st, int64_t run_id, const char *name, double value)
+{
+	sqlite3_stmt *s;
+	int err;
+
+	err = store_prepare(st, "INSERT OR REPLACE INTO run_metrics (run_id, name, value) "
+			    "VALUES (?,?,?)", &s);
+	if (err)
+		return err;
+	sqlite3_bind_int64(s, 1, run_id);
+	bind_text_or_null(s, 2, name);
+	sqlite3_bind_double(s, 3, value);
+	return step_once(st, s, "storing a run metric");
+}
+
 int mmr_store_task(struct mmr_store *st, int64_t run_id, int pid, const char *comm)
 {
 	sqlite3_stmt *s;
