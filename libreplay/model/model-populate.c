@@ -355,6 +355,7 @@ int mmr_model_populate(struct mmr_model *m, unsigned int zone,
 		err = build_zone(m, &L, st, nr_owners);
 	if (err)
 		model_zone_reset(m, z);
+	spb_rebuild(z);		/* no-op without superpageblocks */
 out:
 	free(L.fm);
 	free(L.ford);

@@ -342,6 +342,8 @@ static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
 	store_metric(&ms, "replay.skipped_reclaimed_frees", (double)res->replay.skipped_reclaimed);
 	store_metric(&ms, "replay.initial_missing", (double)res->replay.initial_missing);
 	store_metric(&ms, "replay.span_s", (double)res->span_ns / 1e9);
+	if (!ms.err)
+		ms.err = mmr_spb_store_samples(out, res->run_id, c->m);	/* SPB policies only */
 	return ms.err;
 }
 
