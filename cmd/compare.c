@@ -19,7 +19,8 @@ static const char usage[] =
 	"`mmreplay replay` does) and print, per policy: direct reclaim entries, modelled\n"
 	"stall time, pages reclaimed, over-reclaim (pages reclaimed beyond the 2^order\n"
 	"of the requests that stalled), retries without progress, compaction stalls,\n"
-	"successes and failures, fallbacks and fragmenting fallbacks, mixed pageblocks at\n"
+	"successes and failures (a stall is a direct compaction call that was not\n"
+	"skipped), fallbacks and fragmenting fallbacks, mixed pageblocks at\n"
 	"the end, order-9 success rate, OOM events, storms and storm time, and the\n"
 	"policy's own metrics (superpageblock counts).\n"
 	"\n"
@@ -84,9 +85,11 @@ static const struct metric metrics[] = {
 	  false },
 	{ "kswapd pages", NULL, "reclaim.kswapd_pages", VMSTAT_DELTA_SQL("pgsteal_kswapd"),
 	  false },
-	{ "compaction stalls",
+	{ "direct compaction calls",
 	  "SELECT count(*) FROM mm_compaction_try_to_compact_pages WHERE run_id = ?1", NULL,
 	  NULL, false },
+	{ "compaction stalls", NULL, "compact.stalls", VMSTAT_DELTA_SQL("compact_stall"),
+	  false },
 	{ "compaction successes", NULL, "compact.success", VMSTAT_DELTA_SQL("compact_success"),
 	  false },
 	{ "compaction failures", NULL, "compact.fail", VMSTAT_DELTA_SQL("compact_fail"), false },
