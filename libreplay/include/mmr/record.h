@@ -149,4 +149,78 @@ MMR_API int mmr_host_sample_live(struct mmr_store *st, int64_t run_id, uint64_t 
 /* Host facts of this machine: uname parts, page size, CPUs, pageblock order. */
 MMR_API int mmr_host_facts_live(struct mmr_store *st, int64_t run_id);
 
+/* ------------------------------------------------------------ recorder */
+
+struct mmr_recorder;
+
+/* What the recorder has done so far, for a live status line and the summary. */
+struct mmr_record_status {
+	double		elapsed_s;		/* since tracing was switched on */
+	uint64_t	events;			/* events stored (or buffered for the next commit) */
+	double		events_per_s;		/* over the last status period */
+	uint64_t	lost;			/* ring-buffer losses, all CPUs (overrun + dropped) */
+	uint64_t	direct_reclaims;	/* mm_vmscan_direct_reclaim_begin events */
+	uint64_t	undecodable;		/* records the decoder could not read */
+};
+
+/**
+ * struct mmr_record_opts - how to record. Zero is the default for every field.
+ * @events: "system:event", "system/event", "system" (all of its events) or a bare
+ *	event name of the catalog; NULL for the default set: every event with a typed
+ *	table. Copied.
+ * @no_alloc_stream: leave out kmem:mm_page_alloc and kmem:mm_page_free (the bulk of
+ *	the events; replay needs them) from the default set.
+ * @buffer_kb: ring buffer per CPU in KiB (default 16384).
+ * @sample_ms: period of the /proc/vmstat and /proc/pressure/memory samples (1000).
+ * @commit_ms: longest time between commits (1000): what a crash can lose.
+ * @should_stop: polled between reads (every few ms); non-zero ends the recording
+ *	cleanly. NULL: record until the stop flag is set.
+ * @status: called about twice a second while recording (NULL for none).
+ */
+struct mmr_record_opts {
+	const char *const	*events;
+	int			nr_events;
+	bool			no_alloc_stream;
+	unsigned int		buffer_kb;
+	unsigned int		sample_ms;
+	unsigned int		commit_ms;
+	int			(*should_stop)(void *arg);
+	void			(*status)(const struct mmr_record_status *s, void *arg);
+	void			*arg;
+};
+
+/**
+ * mmr_record_open() - Prepare a recording: check privileges and tracefs, create a
+ * private tracefs instance "mmreplay-<pid>" (tracing off), enable the events there
+ * and open its per-CPU raw buffers. Never writes the top-level instance or
+ * /proc/sys/kernel/ftrace_enabled. A watchdog process removes the instance if this
+ * process dies without doing it (even by SIGKILL).
+ * An event this kernel lacks is a warning; none at all is an error.
+ * @out: Owned; release with mmr_record_close(), which removes the instance.
+ * Return: 0, -EPERM (not root), -MMR_E_TRACEFS (not mounted; the message says how to
+ * mount it), -MMR_E_NO_EVENT, or another negative errno.
+ */
+MMR_API int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **out);
+
+/**
+ * mmr_record_run() - Record into a new run of @st until opts->should_stop says so:
+ * host facts and start snapshots, tracing on, then per-CPU pages decoded and written
+ * through the store's writer, vmstat/PSI samples, a commit at least every
+ * opts->commit_ms (the run is marked incomplete until the end); at the end tracing
+ * off, the buffers drained, end snapshots, loss counters per CPU, run complete.
+ * @st: opened by the caller (not in bulk mode); the recorder sets synchronous=FULL.
+ * @run_id: receives the new run's id as soon as it exists (also on failure).
+ * @final: if not NULL, receives the last status.
+ * Return: 0, or a negative error (-MMR_E_FULL for a full disk); on error what was
+ * committed stays, the run incomplete.
+ */
+MMR_API int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id,
+			   struct mmr_record_status *final);
+
+/* Name of the recorder's tracefs instance (borrowed until mmr_record_close()). */
+MMR_API const char *mmr_record_instance(const struct mmr_recorder *r);
+
+/* Disables the events, removes the instance, frees @r. NULL-safe. */
+MMR_API void mmr_record_close(struct mmr_recorder *r);
+
 #endif /* MMR_RECORD_H */
