@@ -12,6 +12,7 @@ static const struct cmd {
 	int		(*fn)(int argc, char **argv);	/* returns the exit status */
 	const char	*summary;			/* one line for `mmreplay help` */
 } cmds[] = {
+	{ "record", cmd_record, "record mm tracepoints from this host into a store" },
 	{ "import", cmd_import, "load trace-cmd trace.dat files into a store" },
 	{ "info",   cmd_info,   "show the runs of a store: span, events, losses, host" },
 	{ "query",  cmd_query,  "run SQL on a store (read-only)" },
