@@ -17,6 +17,8 @@ static const struct cmd {
 	{ "query",  cmd_query,  "run SQL on a store (read-only)" },
 	{ "replay", cmd_replay, "drive the allocator model with a recorded run under a policy" },
 	{ "synth",  cmd_synth,  "write a synthetic recorded-style run" },
+	{ "storms", cmd_storms, "find reclaim and compaction storms; derive their tables" },
+	{ "plot",   cmd_plot,   "draw runs' reclaim/compaction timelines as SVG, storms shaded" },
 	{ "help",   cmd_help,   "list the subcommands" },
 };
 
