@@ -454,6 +454,7 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 #include "mmr/model.h"
 #include "mmr/replay.h"
 #include "mmr/record.h"
+#include "mmr/storms.h"
 
 #ifdef __cplusplus
 }
