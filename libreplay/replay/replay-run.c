@@ -401,6 +401,25 @@ static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
 	return ms.err;
 }
 
+/* The source run's pid -> comm table, so that a replay's top tasks have names. */
+static int copy_tasks(struct mmr_store *st, int64_t run_id, struct mmr_store *out, int64_t to)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(st, "SELECT pid, comm FROM tasks WHERE run_id = ?1", &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, run_id);
+	while ((rc = mmr_stmt_step(s)) > 0) {
+		err = mmr_store_task(out, to, (int)mmr_stmt_int(s, 0), mmr_stmt_text(s, 1));
+		if (err)
+			break;
+	}
+	mmr_stmt_free(s);
+	return err ? err : (rc < 0 ? rc : 0);
+}
+
 int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		   const struct mmr_replay_opts *o, struct mmr_replay_result *res)
 {
@@ -446,6 +465,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		goto out;
 	err = mmr_store_run_add(out, &info, &res->run_id);
 	if (!err)
+		err = copy_tasks(st, run_id, out, res->run_id);
+	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
 		err = workload_extract(st, run_id, first_owner, on_op, &c, &res->workload);
@@ -460,6 +481,13 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	}
 	if (!err)
 		err = store_metrics(out, &c, res);
+	if (!err && o->derive) {
+		err = mmr_writer_flush(c.w);
+		if (!err)
+			err = mmr_storms_derive(out, res->run_id, o->storm_opts);
+		if (!err)
+			err = mmr_storms_detect(out, res->run_id, o->storm_opts);
+	}
 	if (!err)
 		err = mmr_store_commit(out);
 	if (err)
