@@ -191,35 +191,90 @@ static int parse_spec(const char *spec, struct rec_event *e)
 	return 0;
 }
 
-/* Enables one event (or system) in our instance. Return: 1 enabled, 0 missing. */
-static int enable_one(struct mmr_recorder *r, const struct rec_event *e)
+/* Adds the format of system:name to the recorder's tep. */
+static int load_format(struct mmr_recorder *r, const char *system, const char *name)
 {
-	char dir[256];
+	char *buf;
+	int size = 0, err = 0;
 
-	if (e->name[0]) {
-		if (!tracefs_event_file_exists(r->inst, e->system, e->name, "enable"))
-			return 0;
-		if (tracefs_event_enable(r->inst, e->system, e->name))
-			return 0;
-		sb_addf(&r->enabled, "%s%s:%s", r->enabled.len ? "," : "", e->system, e->name);
-		return 1;
-	}
-	snprintf(dir, sizeof(dir), "events/%s", e->system);
-	if (!tracefs_dir_exists(r->inst, dir) || tracefs_event_enable(r->inst, e->system, NULL))
+	buf = tracefs_event_file_read(NULL, system, name, "format", &size);
+	if (!buf || size <= 0) {
+		free(buf);
+		mmr_warn("cannot read the format of '%s:%s'", system, name);
 		return 0;
-	sb_addf(&r->enabled, "%s%s", r->enabled.len ? "," : "", e->system);
-	return 1;
+	}
+	if (tep_parse_event(r->tep, buf, (unsigned long)size, system)) {
+		mmr_warn("cannot parse the format of '%s:%s'; its records are skipped", system,
+			 name);
+	}
+	free(buf);
+	return err;
 }
 
-static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *opts,
-			 const char **systems, int *nr_systems)
+/*
+ * Enables one event (or a whole system) in our instance, by writing its enable
+ * file there, and loads its format. Return: 1 enabled, 0 missing, or an error.
+ */
+static int enable_one(struct mmr_recorder *r, const struct rec_event *e)
+{
+	char path[320];
+	char **names;
+	int err = 0;
+
+	if (e->name[0]) {
+		snprintf(path, sizeof(path), "events/%s/%s/enable", e->system, e->name);
+		if (!tracefs_file_exists(r->inst, path) ||
+		    tracefs_instance_file_write(r->inst, path, "1") <= 0)
+			return 0;
+		sb_addf(&r->enabled, "%s%s:%s", r->enabled.len ? "," : "", e->system, e->name);
+		err = load_format(r, e->system, e->name);
+		return err ? err : 1;
+	}
+	snprintf(path, sizeof(path), "events/%s/enable", e->system);
+	if (!tracefs_file_exists(r->inst, path) ||
+	    tracefs_instance_file_write(r->inst, path, "1") <= 0)
+		return 0;
+	sb_addf(&r->enabled, "%s%s", r->enabled.len ? "," : "", e->system);
+	names = tracefs_system_events(NULL, e->system);
+	for (int i = 0; names && names[i] && !err; i++)
+		err = load_format(r, e->system, names[i]);
+	tracefs_list_free(names);
+	return err ? err : 1;
+}
+
+/* An empty tep for this machine's formats: page header, sizes, byte order. */
+static int tep_setup(struct mmr_recorder *r)
+{
+	char *buf;
+	int size = 0;
+
+	r->tep = tep_alloc();
+	if (!r->tep)
+		return -ENOMEM;
+	tep_set_long_size(r->tep, (int)sizeof(long));
+	tep_set_page_size(r->tep, getpagesize());
+	tep_set_local_bigendian(r->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_file_bigendian(r->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+			       TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	buf = tracefs_instance_file_read(NULL, "events/header_page", &size);
+	if (buf && size > 0)
+		tep_parse_header_page(r->tep, buf, (unsigned long)size, (int)sizeof(long));
+	free(buf);
+	return 0;
+}
+
+static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *opts)
 {
 	struct rec_event *ev;
-	int nr = 0, on = 0, err = 0;
+	int nr = 0, on = 0, err;
 
 	ev = calloc(MAX_SPECS, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
+	err = tep_setup(r);
+	if (err)
+		goto out;
 	if (opts->events && opts->nr_events > 0) {
 		for (int i = 0; i < opts->nr_events && nr < MAX_SPECS; i++) {
 			err = parse_spec(opts->events[i], &ev[nr]);
@@ -241,30 +296,21 @@ static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *o
 			nr++;
 		}
 	}
-	*nr_systems = 0;
 	for (int i = 0; i < nr; i++) {
-		int k;
+		int ret = enable_one(r, &ev[i]);
 
-		if (enable_one(r, &ev[i])) {
+		if (ret < 0) {
+			err = ret;
+			goto out;
+		}
+		if (ret) {
 			on++;
-		} else {
-			mmr_warn("event '%s%s%s' is not available on this kernel; recording the rest",
-				 ev[i].system, ev[i].name[0] ? ":" : "", ev[i].name);
-			sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
-				ev[i].name[0] ? ":" : "", ev[i].name);
 			continue;
 		}
-		for (k = 0; k < *nr_systems; k++)
-			if (!strcmp(systems[k], ev[i].system))
-				break;
-		if (k == *nr_systems && k < 31) {
-			systems[k] = strdup(ev[i].system);
-			if (!systems[k]) {
-				err = -ENOMEM;
-				goto out;
-			}
-			(*nr_systems)++;
-		}
+		mmr_warn("event '%s%s%s' is not available on this kernel; recording the rest",
+			 ev[i].system, ev[i].name[0] ? ":" : "", ev[i].name);
+		sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
+			ev[i].name[0] ? ":" : "", ev[i].name);
 	}
 	if (!on) {
 		mmr_err("none of the requested events exists on this kernel");
@@ -341,9 +387,8 @@ static int check_tracefs(void)
 int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **out)
 {
 	static const struct mmr_record_opts defaults = { 0 };
-	const char *systems[32] = { 0 };
 	struct mmr_recorder *r;
-	int nr_systems = 0, err;
+	int err;
 
 	if (!opts)
 		opts = &defaults;
@@ -400,15 +445,9 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 	if (!r->mono)
 		mmr_warn("no 'mono' trace clock: events of different CPUs may be stored slightly "
 			 "out of order");
-	err = enable_events(r, opts, systems, &nr_systems);
+	err = enable_events(r, opts);
 	if (err)
 		goto fail;
-	r->tep = tracefs_local_events_system(NULL, systems);
-	if (!r->tep) {
-		mmr_err("cannot read the event formats from tracefs");
-		err = -MMR_E_TRACEFS;
-		goto fail;
-	}
 	err = decoder_init(&r->dec, r->tep);
 	if (err)
 		goto fail;
@@ -416,13 +455,9 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 	err = open_cpus(r);
 	if (err)
 		goto fail;
-	for (int i = 0; i < nr_systems; i++)
-		free((char *)systems[i]);
 	*out = r;
 	return 0;
 fail:
-	for (int i = 0; i < nr_systems; i++)
-		free((char *)systems[i]);
 	mmr_record_close(r);
 	return err;
 }
