@@ -105,6 +105,7 @@ struct mmr_recorder {
 	struct mmr_writer	*w;
 	int64_t			run_id;
 	uint64_t		first_ts, last_ts, n;
+	uint64_t		t_off;		/* when tracing was switched off */
 };
 
 static void reader_join(struct mmr_recorder *r);
@@ -968,6 +969,7 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	int err;
 
 	tracefs_trace_off(r->inst);
+	r->t_off = now_mono();
 	/* everything the buffers still hold, then every record in order */
 	reader_stop(r);
 	for (;;) {
@@ -1106,7 +1108,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 	if (final) {
 		last_n = 0;
 		last_t = t0;
-		fill_status(r, t0, now_mono(), &last_n, &last_t, final);
+		fill_status(r, t0, r->t_off, &last_n, &last_t, final);
 	}
 	mmr_writer_free(r->w);
 	r->w = NULL;
