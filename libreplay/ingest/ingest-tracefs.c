@@ -334,14 +334,31 @@ static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *o
 			on++;
 			continue;
 		}
-		mmr_warn("event '%s%s%s' is not available on this kernel; recording the rest",
-			 ev[i].system, ev[i].name[0] ? ":" : "", ev[i].name);
 		sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
 			ev[i].name[0] ? ":" : "", ev[i].name);
 	}
 	if (!on) {
-		mmr_err("none of the requested events exists on this kernel");
+		mmr_err("none of the requested events exists on this kernel (%s)",
+			sb_str(&r->missing));
 		err = -MMR_E_NO_EVENT;
+		goto out;
+	}
+	for (int i = 0; i < nr; i++) {
+		char name[200];
+
+		snprintf(name, sizeof(name), "%s%s%s", ev[i].system, ev[i].name[0] ? ":" : "",
+			 ev[i].name);
+		/* the list is short: a linear search is fine */
+		for (const char *m = strstr(sb_str(&r->missing), name); m;
+		     m = strstr(m + 1, name)) {
+			size_t k = strlen(name);
+
+			if ((m == sb_str(&r->missing) || m[-1] == ',') && (!m[k] || m[k] == ',')) {
+				mmr_warn("event '%s' is not available on this kernel; recording the "
+					 "rest", name);
+				break;
+			}
+		}
 	}
 out:
 	free(ev);
