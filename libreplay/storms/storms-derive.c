@@ -959,7 +959,10 @@ int mmr_storms_derive(struct mmr_store *st, int64_t run_id, const struct mmr_sto
 	if (err)
 		return err;
 	d.bucket_ns = o->bucket_ns;
-	nb = (d.run.end_ts - d.run.start_ts) / d.bucket_ns + 1;
+	/* buckets cover [start, end]; an event exactly at the end joins the last one */
+	nb = (d.run.end_ts - d.run.start_ts + d.bucket_ns - 1) / d.bucket_ns;
+	if (!nb)
+		nb = 1;
 	if (nb > MAX_BUCKETS) {
 		mmr_err("run %lld spans %llu buckets of %llu ns; use longer buckets",
 			(long long)run_id, (unsigned long long)nb, (unsigned long long)d.bucket_ns);
