@@ -537,6 +537,62 @@ static void test_storm_merge_gap(void **state)
 	assert_int_equal(q1(f, "SELECT sum(dr_entries) FROM storms"), 48);
 }
 
+static void test_oom_and_psi(void **state)
+{
+	/* OOM victims and PSI samples inside a storm are counted in it and in the
+	 * timeline; a run with PSI gets a taller plot (one more panel) */
+	struct fixture *f = *state;
+	struct mmr_event e;
+	unsigned int w, h, w0, h0;
+	char path[160], head[512], want[64];
+	FILE *in;
+	size_t n;
+
+	run_begin(f, 0x8, 0x10);
+	for (int b = 10; b < 20; b++) {
+		uint64_t t = T0 + (uint64_t)b * 100 * MS;
+
+		dr_begin(f, t + 1 * MS, 7, 0, 0);
+		dr_end(f, t + 31 * MS, 7, 1);
+		dr_begin(f, t + 40 * MS, 8, 0, 0);
+		dr_end(f, t + 41 * MS, 8, 1);
+	}
+	mmr_event_init(&e, MMR_EV_MARK_VICTIM);
+	e.ts = T0 + 1500 * MS;
+	e.pid = 7;
+	e.val[mmr_event_field(MMR_EV_MARK_VICTIM, "pid")] = 4242;
+	e.str = "victim";
+	assert_int_equal(mmr_writer_add(f->w, &e), 0);
+	run_end(f, T0 + 3000 * MS);
+	assert_int_equal(mmr_store_exec(f->st, "INSERT INTO psi_samples (run_id, ts, some_avg10, "
+					"full_avg10) VALUES (1, 1001200000000, 12.5, 3.0), "
+					"(1, 1001250000000, 20.0, 4.0), (1, 1002500000000, 30.0, 9.0)"), 0);
+	assert_int_equal(mmr_storms_derive(f->st, f->run, NULL), 0);
+	assert_int_equal(nr_storms(f, NULL), 1);
+	assert_int_equal(q1(f, "SELECT oom FROM storms"), 1);
+	assert_int_equal(q1(f, "SELECT sum(oom) FROM storm_timeline"), 1);
+	assert_int_equal(q1(f, "SELECT CAST(psi_some_max * 10 AS INTEGER) FROM storms"), 200);
+	assert_int_equal(q1(f, "SELECT CAST(psi_full_max * 10 AS INTEGER) FROM storms"), 40);
+	assert_int_equal(q1(f, "SELECT count(*) FROM storm_timeline WHERE psi_some IS NOT NULL"), 2);
+	assert_int_equal(q1(f, "SELECT CAST(psi_some * 10 AS INTEGER) FROM storm_timeline "
+			    "WHERE bucket = 25"), 300);
+	/* peak load: 31 ms of 100 ms */
+	assert_int_equal(q1(f, "SELECT CAST(round(peak_load * 100) AS INTEGER) FROM storms"), 31);
+
+	snprintf(path, sizeof(path), "%s/psi.svg", f->dir);
+	assert_int_equal(mmr_plot_svg(f->st, &f->run, NULL, 1, path, NULL), 0);
+	mmr_plot_size(1, 1, &w, &h);
+	mmr_plot_size(1, 0, &w0, &h0);
+	assert_true(h > h0);
+	in = fopen(path, "r");
+	assert_non_null(in);
+	n = fread(head, 1, sizeof(head) - 1, in);
+	head[n] = '\0';
+	fclose(in);
+	snprintf(want, sizeof(want), "width=\"%u\" height=\"%u\"", w, h);
+	assert_non_null(strstr(head, want));
+}
+
 static void test_transactions_nest(void **state)
 {
 	/* inside the caller's transaction derive is undone by the caller's rollback;
@@ -646,6 +702,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_storm_stall_just_below, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_rate_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_merge_gap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_oom_and_psi, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_transactions_nest, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_summary, setup, teardown),
 		cmocka_unit_test(test_opts_check),
