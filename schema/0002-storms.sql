@@ -221,7 +221,7 @@ CREATE TABLE storm_tasks (
 	storm		INTEGER NOT NULL,
 	rank		INTEGER NOT NULL,
 	pid		INTEGER,
-	comm		TEXT,			-- from tasks, NULL if unknown
+	comm		TEXT,			-- from tasks (a replay: its source run's), or NULL
 	dr_entries	INTEGER NOT NULL,
 	compact_stalls	INTEGER NOT NULL,
 	stall_ns	INTEGER NOT NULL,
