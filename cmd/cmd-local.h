@@ -15,6 +15,9 @@ int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+/* cmd/record.c */
+int cmd_record(int argc, char **argv);
 
 /* storms and plot (cmd/storms.c, cmd/plot.c) */
 int cmd_storms(int argc, char **argv);
