@@ -756,20 +756,26 @@ static int aggregate(struct derive *d)
 
 	err = mmr_stmt_prepare(d->st,
 		"SELECT (ts - ?2) / ?3, max(some_avg10), max(full_avg10) FROM psi_samples "
-		"WHERE run_id = ?1 AND ts >= ?2 GROUP BY 1", &q);
+		"WHERE run_id = ?1 AND ts >= ?2 AND ts <= ?4 GROUP BY 1", &q);
 	if (err)
 		return err;
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
 	mmr_stmt_bind_int(q, 2, (int64_t)d->run.start_ts);
 	mmr_stmt_bind_int(q, 3, (int64_t)d->bucket_ns);
+	mmr_stmt_bind_int(q, 4, (int64_t)d->run.end_ts);
 	while ((rc = mmr_stmt_step(q)) == 1) {
 		int64_t bi = mmr_stmt_int(q, 0);
+		struct bucket *b;
 
-		if ((uint64_t)bi >= d->nr_buckets)
+		if ((uint64_t)bi > d->nr_buckets)	/* sampled after the last event */
 			continue;
-		d->b[bi].has_psi = true;
-		d->b[bi].psi_some = mmr_stmt_double(q, 1);
-		d->b[bi].psi_full = mmr_stmt_double(q, 2);
+		b = &d->b[(uint64_t)bi == d->nr_buckets ? bi - 1 : bi];
+		/* a sample at the run's end belongs to the last bucket, like events */
+		if (!b->has_psi || mmr_stmt_double(q, 1) > b->psi_some)
+			b->psi_some = mmr_stmt_double(q, 1);
+		if (!b->has_psi || mmr_stmt_double(q, 2) > b->psi_full)
+			b->psi_full = mmr_stmt_double(q, 2);
+		b->has_psi = true;
 	}
 	mmr_stmt_free(q);
 	return rc < 0 ? rc : 0;

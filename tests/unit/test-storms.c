@@ -566,14 +566,18 @@ static void test_oom_and_psi(void **state)
 	run_end(f, T0 + 3000 * MS);
 	assert_int_equal(mmr_store_exec(f->st, "INSERT INTO psi_samples (run_id, ts, some_avg10, "
 					"full_avg10) VALUES (1, 1001200000000, 12.5, 3.0), "
-					"(1, 1001250000000, 20.0, 4.0), (1, 1002500000000, 30.0, 9.0)"), 0);
+					"(1, 1001250000000, 20.0, 4.0), (1, 1002500000000, 30.0, 9.0), "
+					"(1, 1003000000000, 1.0, 0.5), (1, 1003000000001, 99.0, 99.0)"), 0);
 	assert_int_equal(mmr_storms_derive(f->st, f->run, NULL), 0);
 	assert_int_equal(nr_storms(f, NULL), 1);
 	assert_int_equal(q1(f, "SELECT oom FROM storms"), 1);
 	assert_int_equal(q1(f, "SELECT sum(oom) FROM storm_timeline"), 1);
 	assert_int_equal(q1(f, "SELECT CAST(psi_some_max * 10 AS INTEGER) FROM storms"), 200);
 	assert_int_equal(q1(f, "SELECT CAST(psi_full_max * 10 AS INTEGER) FROM storms"), 40);
-	assert_int_equal(q1(f, "SELECT count(*) FROM storm_timeline WHERE psi_some IS NOT NULL"), 2);
+	/* a sample at the run's end lands in the last bucket, one after it nowhere */
+	assert_int_equal(q1(f, "SELECT count(*) FROM storm_timeline WHERE psi_some IS NOT NULL"), 3);
+	assert_int_equal(q1(f, "SELECT CAST(psi_full * 10 AS INTEGER) FROM storm_timeline "
+			    "WHERE bucket = 29"), 5);
 	assert_int_equal(q1(f, "SELECT CAST(psi_some * 10 AS INTEGER) FROM storm_timeline "
 			    "WHERE bucket = 25"), 300);
 	/* peak load: 31 ms of 100 ms */
