@@ -66,6 +66,7 @@ static const char STREAM_SQL[] =
 enum { COL_KIND, COL_TS, COL_SEQ, COL_CPU, COL_PID, COL_A, COL_B, COL_C, COL_D, COL_E, COL_F };
 
 #define NR_RECLAIM_KINDS 4
+#define STALL_SEARCH_NS	10000000000ull	/* how far a compaction stall's result is looked for */
 static const char *const reclaim_kind_name[NR_RECLAIM_KINDS] = {
 	"direct", "memcg", "memcg_softlimit", "node"
 };
@@ -351,6 +352,11 @@ static int close_stall(struct derive *d, struct task_state *t, uint64_t limit_ts
 	if (!o->active)
 		return 0;
 	o->active = false;
+	/* bound the search: a stall with no allocation result in 10 s did not succeed */
+	if (limit_ts > o->ts + STALL_SEARCH_NS) {
+		limit_ts = o->ts + STALL_SEARCH_NS;
+		at_end = false;
+	}
 	outcome = NULL;
 	if (d->has_allocs) {
 		struct mmr_stmt *q = d->next_alloc;

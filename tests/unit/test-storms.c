@@ -347,6 +347,25 @@ static void test_compaction_outcomes(void **state)
 	assert_int_equal(q1(f, "SELECT sum(allocs_movable) FROM storm_timeline"), 6);
 }
 
+static void test_compaction_result_search_bound(void **state)
+{
+	/* an allocation result more than 10 s after the stall began is not its result:
+	 * the stall failed; within 10 s it counts */
+	struct fixture *f = *state;
+
+	run_begin(f, 0x8, 0x10);
+	try_compact(f, T0 + 1 * MS, 20, 9);
+	alloc(f, T0 + 1 * MS + 10000 * MS + 1, 20, 8192, 9, 1);
+	try_compact(f, T0 + 2 * MS, 21, 9);
+	alloc(f, T0 + 2 * MS + 9999 * MS, 21, 16384, 9, 1);
+	run_end(f, T0 + 20000 * MS);
+	assert_int_equal(mmr_storms_derive(f->st, f->run, NULL), 0);
+	assert_int_equal(q1(f, "SELECT outcome = 'fail' FROM compaction_stalls WHERE pid = 20"), 1);
+	assert_int_equal(q1(f, "SELECT duration_ns FROM compaction_stalls WHERE pid = 20"), 0);
+	assert_int_equal(q1(f, "SELECT outcome = 'success' FROM compaction_stalls WHERE pid = 21"), 1);
+	assert_int_equal(q1(f, "SELECT duration_ns FROM compaction_stalls WHERE pid = 21"), 9999 * MS);
+}
+
 static void test_daemon_intervals(void **state)
 {
 	/* kswapd wake..sleep per node; repeated wakes count; awake at the end is open */
@@ -700,6 +719,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_gfp_migratetype_uses_run_bits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extfrag_classification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_outcomes, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compaction_result_search_bound, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon_intervals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_stall_threshold, setup, teardown),
