@@ -946,7 +946,7 @@ static void derive_release(struct derive *d)
 	mmr_stmt_free(d->next_alloc);
 }
 
-#define MAX_BUCKETS (64u << 20)
+#define MAX_BUCKETS (2u << 20)	/* ~330 MB of counters; a day at 100 ms is 864k */
 
 int mmr_storms_derive(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o)
 {
