@@ -450,6 +450,7 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 
 #include "mmr/model.h"
 #include "mmr/replay.h"
+#include "mmr/bpf.h"
 
 #ifdef __cplusplus
 }
