@@ -15,6 +15,7 @@ int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* The run to work on: @run if > 0 and present, else the first non-replay run. */
 int cmd_pick_run(struct mmr_store *st, int64_t *run);

@@ -17,6 +17,7 @@ static const struct cmd {
 	{ "query",  cmd_query,  "run SQL on a store (read-only)" },
 	{ "replay", cmd_replay, "drive the allocator model with a recorded run under a policy" },
 	{ "synth",  cmd_synth,  "write a synthetic recorded-style run" },
+	{ "compare", cmd_compare, "replay a run under several policies and compare them side by side" },
 	{ "help",   cmd_help,   "list the subcommands" },
 };
 

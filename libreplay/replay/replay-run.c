@@ -312,6 +312,39 @@ static int source_info(struct mmr_store *st, int64_t run_id, struct mmr_run_info
 	return err;
 }
 
+struct metric_sink {
+	struct mmr_store	*st;
+	int64_t			run_id;
+	int			err;
+};
+
+static void store_metric(void *arg, const char *name, double value)
+{
+	struct metric_sink *ms = arg;
+
+	if (!ms->err)
+		ms->err = mmr_store_run_metric(ms->st, ms->run_id, name, value);
+}
+
+/* The model's counters and the workload's, in run_metrics. */
+static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
+			 const struct mmr_replay_result *res)
+{
+	struct metric_sink ms = { .st = out, .run_id = res->run_id };
+	const struct mmr_workload_stats *w = &res->workload;
+
+	mmr_model_metrics(c->m, store_metric, &ms);
+	store_metric(&ms, "workload.allocs", (double)w->allocs);
+	store_metric(&ms, "workload.frees", (double)w->frees);
+	store_metric(&ms, "workload.frees_initial", (double)w->frees_initial);
+	store_metric(&ms, "workload.dropped_reclaim_frees", (double)w->dropped_reclaim);
+	store_metric(&ms, "workload.dropped_compaction_frees", (double)w->dropped_compaction);
+	store_metric(&ms, "replay.skipped_reclaimed_frees", (double)res->replay.skipped_reclaimed);
+	store_metric(&ms, "replay.initial_missing", (double)res->replay.initial_missing);
+	store_metric(&ms, "replay.span_s", (double)res->span_ns / 1e9);
+	return ms.err;
+}
+
 int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		   const struct mmr_replay_opts *o, struct mmr_replay_result *res)
 {
@@ -369,6 +402,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		err = mmr_store_run_finish(out, res->run_id, c.first_ts, c.last_ts,
 					   res->replay.events_written, true);
 	}
+	if (!err)
+		err = store_metrics(out, &c, res);
 	if (!err)
 		err = mmr_store_commit(out);
 	if (err)

@@ -402,6 +402,15 @@ struct mmr_model_stats {
 };
 MMR_API void mmr_model_stats(const struct mmr_model *m, struct mmr_model_stats *out);
 
+/*
+ * mmr_model_metrics() - Every counter of the model as a named number (dotted, lower
+ * case, unit last: "reclaim.over_reclaim_pages"), handed to @fn one by one; what a
+ * replay stores in run_metrics. Over-reclaim is the pages direct reclaim freed
+ * beyond the 2^order of the requests that entered it.
+ */
+typedef void (*mmr_metric_fn)(void *arg, const char *name, double value);
+MMR_API void mmr_model_metrics(const struct mmr_model *m, mmr_metric_fn fn, void *arg);
+
 struct mmr_model_zone_info {
 	char		name[16];
 	int		zone_idx;
