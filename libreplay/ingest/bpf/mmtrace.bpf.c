@@ -42,12 +42,15 @@ struct {
 	__type(value, __u64);
 } mmt_counters SEC(".maps");
 
-/* Threads whose comm was sent already. */
+/* Threads whose comm was sent already, with that comm (an exec changes it). */
+struct mmt_comm {
+	__u64	w[MMT_COMM_LEN / 8];
+};
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, struct mmt_comm);
 } mmt_tasks SEC(".maps");
 
 static __always_inline void count(__u32 which)
@@ -58,14 +61,19 @@ static __always_inline void count(__u32 which)
 		*c += 1;	/* per-CPU slot: no atomics needed */
 }
 
+/* Sends the comm of @pid when it is new or changed since it was last sent. */
 static __always_inline void note_task(__u32 pid)
 {
+	struct mmt_comm now = {}, *known;
 	struct mmt_rec *r;
-	__u8 one = 1;
 
-	if (!pid || bpf_map_lookup_elem(&mmt_tasks, &pid))
+	if (!pid)
 		return;
-	bpf_map_update_elem(&mmt_tasks, &pid, &one, BPF_ANY);
+	bpf_get_current_comm(&now, sizeof(now));
+	known = bpf_map_lookup_elem(&mmt_tasks, &pid);
+	if (known && known->w[0] == now.w[0] && known->w[1] == now.w[1])
+		return;
+	bpf_map_update_elem(&mmt_tasks, &pid, &now, BPF_ANY);
 	r = bpf_ringbuf_reserve(&mmt_rb, sizeof(*r), 0);
 	if (!r) {
 		count(MMT_CNT_DROPPED);
@@ -76,7 +84,8 @@ static __always_inline void note_task(__u32 pid)
 	r->pid = pid;
 	r->cpu = bpf_get_smp_processor_id();
 	r->type = MMT_TASK;
-	bpf_get_current_comm(&r->val[MMT_COMM_SLOT], MMT_COMM_LEN);
+	r->val[MMT_COMM_SLOT] = now.w[0];
+	r->val[MMT_COMM_SLOT + 1] = now.w[1];
 	bpf_ringbuf_submit(r, 0);
 }
 
