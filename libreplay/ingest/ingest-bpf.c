@@ -269,6 +269,7 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	b->skel->rodata->sample_rate = b->opts.sample_rate;
 	b->skel->rodata->unmovable_only = b->opts.unmovable_only;
 	b->skel->rodata->page_shift = (unsigned int)__builtin_ctzl((unsigned long)page);
+	b->skel->rodata->wakeup_bytes = rb_bytes / 4;
 	err = bpf_map__set_max_entries(b->skel->maps.mmt_rb, (__u32)rb_bytes);
 	if (err)
 		goto fail;
@@ -505,13 +506,21 @@ static int on_record(void *ctx, void *data, size_t size)
 	return 0;
 }
 
+/*
+ * The program wakes us only when the ring is a quarter full, so the wait is a sleep
+ * of at most MMR_BPF_DRAIN_MS: the ring is drained that often even when quiet.
+ */
+#define MMR_BPF_DRAIN_MS	50
+
 int mmr_bpf_poll(struct mmr_bpf *b, int timeout_ms)
 {
 	int n;
 
 	if (b->err)
 		return b->err;
-	n = ring_buffer__poll(b->rb, timeout_ms);
+	n = ring_buffer__poll(b->rb, timeout_ms < MMR_BPF_DRAIN_MS ? timeout_ms : MMR_BPF_DRAIN_MS);
+	if (n >= 0 && !b->err)
+		n = ring_buffer__consume(b->rb);	/* what came without a wakeup */
 	if (b->err)
 		return b->err;
 	return n;
@@ -644,6 +653,10 @@ int mmr_bpf_record(struct mmr_store *st, const struct mmr_bpf_opts *opts, int64_
 	}
 	info.nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* as the tracefs recorder: a committed second survives a power cut */
+	err = mmr_store_exec(st, "PRAGMA synchronous = FULL");
+	if (err)
+		goto out;
 	err = mmr_store_begin(st);
 	if (err)
 		goto out;

@@ -29,6 +29,7 @@ const volatile __u32 min_order = 0;		/* page events below this order are dropped
 const volatile __u32 sample_rate = 1;		/* keep 1 page in sample_rate */
 const volatile __u32 unmovable_only = 0;	/* drop allocations of MIGRATE_MOVABLE */
 const volatile __u32 page_shift = 12;
+const volatile __u64 wakeup_bytes = 4 << 20;	/* wake the reader past this much data */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -86,7 +87,7 @@ static __always_inline void note_task(__u32 pid)
 	r->type = MMT_TASK;
 	r->val[MMT_COMM_SLOT] = now.w[0];
 	r->val[MMT_COMM_SLOT + 1] = now.w[1];
-	bpf_ringbuf_submit(r, 0);
+	bpf_ringbuf_submit(r, BPF_RB_NO_WAKEUP);
 }
 
 /* Reserves and fills the header of a record; NULL (and counted) if the ring is full. */
@@ -110,9 +111,18 @@ static __always_inline struct mmt_rec *rec_start(enum mmt_type type, bool stall)
 	return r;
 }
 
+/*
+ * Wakes the reader only once a quarter of the ring is filled: a wakeup per record
+ * would cost the reader a system call and a context switch per event. The reader
+ * also drains the ring on a short timer, so a quiet stream is not held back long.
+ */
 static __always_inline void rec_send(struct mmt_rec *r)
 {
-	bpf_ringbuf_submit(r, 0);
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_query(&mmt_rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(r, flags);
 }
 
 /* A sample decision that depends only on the block, so alloc and free agree. */
