@@ -20,7 +20,8 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
-#include "core-local.h"
+#include <tracefs.h>
+#include "ingest-local.h"
 
 #ifndef MMR_HAVE_BPF
 
@@ -43,47 +44,19 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	return -MMR_E_UNSUPP;
 }
 
-int mmr_bpf_start(struct mmr_bpf *b, struct mmr_store *st, int64_t run_id)
+int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
+		struct mmr_record_status *final)
 {
 	(void)b;
 	(void)st;
-	(void)run_id;
+	(void)final;
+	*run_id = 0;
 	return -MMR_E_UNSUPP;
-}
-
-int mmr_bpf_poll(struct mmr_bpf *b, int timeout_ms)
-{
-	(void)b;
-	(void)timeout_ms;
-	return -MMR_E_UNSUPP;
-}
-
-int mmr_bpf_finish(struct mmr_bpf *b)
-{
-	(void)b;
-	return -MMR_E_UNSUPP;
-}
-
-void mmr_bpf_stats(struct mmr_bpf *b, struct mmr_bpf_stats *stats)
-{
-	(void)b;
-	memset(stats, 0, sizeof(*stats));
 }
 
 void mmr_bpf_close(struct mmr_bpf *b)
 {
 	(void)b;
-}
-
-int mmr_bpf_record(struct mmr_store *st, const struct mmr_bpf_opts *opts, int64_t *run_id,
-		   struct mmr_bpf_stats *stats)
-{
-	(void)st;
-	(void)opts;
-	(void)run_id;
-	(void)stats;
-	mmr_err("%s", MMR_BPF_UNAVAILABLE);
-	return -MMR_E_UNSUPP;
 }
 
 #else /* MMR_HAVE_BPF */
@@ -108,21 +81,32 @@ struct cgroup_ent {
 	char		*path;		/* relative to the cgroup2 mount; NULL until found */
 };
 
+/* Counters of a session; all cumulative. */
+struct bpf_counts {
+	uint64_t	events;		/* event rows written */
+	uint64_t	dropped;	/* records lost to a full ring buffer (all CPUs) */
+	uint64_t	filtered;	/* page events left out by the filters and sampling */
+	uint64_t	stalls;		/* events stored with a cgroup id */
+	uint64_t	first_ts;	/* first and last event time, ns on MMR_BPF_CLOCK */
+	uint64_t	last_ts;
+};
+
 struct mmr_bpf {
 	struct mmr_bpf_opts	opts;
 	struct mmtrace		*skel;
 	struct ring_buffer	*rb;
 	enum mmr_event_type	map[MMT__COUNT];
 
-	struct mmr_store	*st;		/* NULL until mmr_bpf_start() */
+	struct mmr_store	*st;		/* set by mmr_bpf_run() */
+	bool			writing;	/* records go to the run (else dropped) */
 	int64_t			run_id;
 	struct mmr_writer	*w;
 	struct mmr_stmt		*cg_ins;
 	int			err;		/* sticky: first failure inside the callback */
-	bool			detached;
+	bool			used;		/* mmr_bpf_run() was called */
 	uint64_t		seq;		/* the writer's seq of the next event */
 
-	struct mmr_bpf_stats	stats;
+	struct bpf_counts	stats;
 	int			nr_cpus;	/* possible CPUs */
 	uint64_t		*read;		/* records read, per CPU */
 	uint64_t		bad;		/* records too short or of an unknown type */
@@ -230,12 +214,23 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	long page = sysconf(_SC_PAGESIZE);
 	int err;
 
+	const char *why;
+
+	err = mmr_bpf_available(&why);
+	if (err) {
+		mmr_err("%s", why);
+		return err;
+	}
 	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->opts = opts ? *opts : none;
 	if (!b->opts.sample_rate)
 		b->opts.sample_rate = 1;
+	if (!b->opts.sample_ms)
+		b->opts.sample_ms = 1000;
+	if (!b->opts.commit_ms)
+		b->opts.commit_ms = 1000;
 	rb_bytes = b->opts.ringbuf_bytes ? b->opts.ringbuf_bytes : 16u << 20;
 	if (rb_bytes < (size_t)page || (rb_bytes & (rb_bytes - 1))) {
 		mmr_err("ring buffer size %zu is not a power of two of at least a page", rb_bytes);
@@ -274,6 +269,10 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	if (err)
 		goto fail;
 	skip_missing_tracepoints(b->skel);
+	if (b->opts.no_alloc_stream) {
+		bpf_program__set_autoload(b->skel->progs.mmr_page_alloc, false);
+		bpf_program__set_autoload(b->skel->progs.mmr_page_free, false);
+	}
 	err = mmtrace__load(b->skel);
 	if (err) {
 		mmr_err("cannot load the BPF program: %s", strerror(-err));
@@ -297,50 +296,65 @@ fail:
 	return err;
 }
 
-int mmr_bpf_start(struct mmr_bpf *b, struct mmr_store *st, int64_t run_id)
+/* The gfp flag names of this kernel, from the print formats in tracefs (when mounted). */
+static int save_gfp_flags(struct mmr_store *st, int64_t run_id)
+{
+	const char *systems[] = { "kmem", "vmscan", "compaction", NULL };
+	struct ingest_decoder dec;
+	struct tep_handle *tep;
+	int err;
+
+	tep = tracefs_local_events_system(NULL, systems);
+	if (!tep) {
+		mmr_debug("bpf: no tracefs event formats; gfp flag names not stored");
+		return 0;
+	}
+	err = decoder_init(&dec, tep);
+	if (!err) {
+		err = decoder_save_gfp_flags(&dec, st, run_id);
+		decoder_release(&dec);
+	}
+	tep_free(tep);
+	return err;
+}
+
+/* The run's rows besides events, stored at its start. */
+static int save_facts(struct mmr_bpf *b)
 {
 	struct mmr_stmt *s = NULL;
 	char v[32];
 	int err;
 
-	/* what came before the run is not part of it */
-	b->st = NULL;
-	ring_buffer__consume(b->rb);
-	memset(b->read, 0, (size_t)b->nr_cpus * sizeof(*b->read));
-
-	err = mmr_writer_new(st, run_id, &b->w);
-	if (err)
-		return err;
-	err = mmr_stmt_prepare(st, "INSERT INTO event_cgroups (run_id, seq, cgroup_id) "
-			       "VALUES (?, ?, ?)", &b->cg_ins);
-	if (err)
-		return err;
-	err = mmr_stmt_prepare(st, "UPDATE runs SET alloc_sample_rate = ? WHERE run_id = ?", &s);
-	if (err)
-		return err;
-	mmr_stmt_bind_int(s, 1, b->opts.sample_rate);
-	mmr_stmt_bind_int(s, 2, run_id);
-	err = mmr_stmt_step(s);
-	mmr_stmt_free(s);
-	if (err < 0)
-		return err;
-
+	err = mmr_host_facts_live(b->st, b->run_id);
+	if (!err)
+		err = mmr_store_run_fact(b->st, b->run_id, "recorder", "mmreplay record --bpf");
+	if (!err)
+		err = mmr_store_run_fact(b->st, b->run_id, "trace_clock", MMR_BPF_CLOCK);
 	snprintf(v, sizeof(v), "%u", b->opts.min_order);
-	err = mmr_store_run_fact(st, run_id, "bpf.min_order", v);
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.min_order", v);
 	snprintf(v, sizeof(v), "%u", b->opts.sample_rate);
-	err = err ? err : mmr_store_run_fact(st, run_id, "bpf.sample_rate", v);
-	err = err ? err : mmr_store_run_fact(st, run_id, "bpf.unmovable_only",
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.sample_rate", v);
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.unmovable_only",
 					     b->opts.unmovable_only ? "1" : "0");
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.alloc_stream",
+					     b->opts.no_alloc_stream ? "0" : "1");
 	snprintf(v, sizeof(v), "%zu", b->opts.ringbuf_bytes);
-	err = err ? err : mmr_store_run_fact(st, run_id, "bpf.ringbuf_bytes", v);
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.ringbuf_bytes", v);
 	snprintf(v, sizeof(v), "%u.%u", libbpf_major_version(), libbpf_minor_version());
-	err = err ? err : mmr_store_run_fact(st, run_id, "bpf.libbpf_version", v);
-	if (err)
-		return err;
-	b->st = st;
-	b->run_id = run_id;
-	b->seq = 0;
-	return 0;
+	err = err ? err : mmr_store_run_fact(b->st, b->run_id, "bpf.libbpf_version", v);
+	if (!err)
+		err = save_gfp_flags(b->st, b->run_id);
+	if (!err)
+		err = mmr_stmt_prepare(b->st, "UPDATE runs SET alloc_sample_rate = ? "
+				       "WHERE run_id = ?", &s);
+	if (!err) {
+		mmr_stmt_bind_int(s, 1, b->opts.sample_rate);
+		mmr_stmt_bind_int(s, 2, b->run_id);
+		err = mmr_stmt_step(s);
+		err = err < 0 ? err : 0;
+	}
+	mmr_stmt_free(s);
+	return err;
 }
 
 /* ----------------------------------------------------------- cgroup paths */
@@ -489,7 +503,7 @@ static int on_record(void *ctx, void *data, size_t size)
 	struct mmt_rec r;	/* aligned copy: ring-buffer data is only 8-byte aligned */
 	int err;
 
-	if (!b->st)
+	if (!b->writing)
 		return 0;
 	if (size < sizeof(r)) {
 		b->bad++;
@@ -512,7 +526,7 @@ static int on_record(void *ctx, void *data, size_t size)
  */
 #define MMR_BPF_DRAIN_MS	50
 
-int mmr_bpf_poll(struct mmr_bpf *b, int timeout_ms)
+static int bpf_poll(struct mmr_bpf *b, int timeout_ms)
 {
 	int n;
 
@@ -551,23 +565,27 @@ static void read_counters(struct mmr_bpf *b, uint64_t *dropped, uint64_t *filter
 	free(vals);
 }
 
-void mmr_bpf_stats(struct mmr_bpf *b, struct mmr_bpf_stats *stats)
+/* Zeroes the kernel's counters: drops before the run are not the run's. */
+static void reset_counters(struct mmr_bpf *b)
 {
-	read_counters(b, &b->stats.dropped, &b->stats.filtered, NULL);
-	*stats = b->stats;
+	uint64_t *zero = calloc((size_t)b->nr_cpus, sizeof(*zero));
+	int fd = bpf_map__fd(b->skel->maps.mmt_counters);
+
+	if (!zero)
+		return;
+	for (__u32 key = 0; key < MMT_CNT__COUNT; key++)
+		bpf_map_update_elem(fd, &key, zero, BPF_ANY);
+	free(zero);
 }
 
-int mmr_bpf_finish(struct mmr_bpf *b)
+static int bpf_finish(struct mmr_bpf *b)
 {
 	struct mmr_stmt *s = NULL;
 	uint64_t *drops;
 	int err;
 
-	if (!b->st)
-		return -MMR_E_INVAL;
 	/* nothing new arrives once detached; then take what is in the ring */
 	mmtrace__detach(b->skel);
-	b->detached = true;
 	ring_buffer__consume(b->rb);
 	if (b->err)
 		return b->err;
@@ -610,7 +628,7 @@ int mmr_bpf_finish(struct mmr_bpf *b)
 		return err;
 	if (b->bad)
 		mmr_warn("bpf: %" PRIu64 " records were malformed and skipped", b->bad);
-	return 0;
+	return mmr_host_snapshot_live(b->st, b->run_id, "end", mono_ns());
 }
 
 void mmr_bpf_close(struct mmr_bpf *b)
@@ -633,95 +651,139 @@ void mmr_bpf_close(struct mmr_bpf *b)
 
 /* ---------------------------------------------------------------- recording */
 
-int mmr_bpf_record(struct mmr_store *st, const struct mmr_bpf_opts *opts, int64_t *run_id,
-		   struct mmr_bpf_stats *stats)
+#define STATUS_NS	(500 * 1000000ull)
+
+static void fill_status(struct mmr_bpf *b, uint64_t t0, uint64_t now, uint64_t *last_n,
+			uint64_t *last_t, struct mmr_record_status *s)
+{
+	double dt = (double)(now - *last_t) / 1e9;
+
+	read_counters(b, &b->stats.dropped, &b->stats.filtered, NULL);
+	s->elapsed_s = (double)(now - t0) / 1e9;
+	s->events = b->stats.events;
+	s->events_per_s = dt > 0 ? (double)(b->stats.events - *last_n) / dt : 0;
+	s->lost = b->stats.dropped;
+	s->direct_reclaims = b->w ? mmr_writer_count(b->w, MMR_EV_DIRECT_RECLAIM_BEGIN) : 0;
+	s->undecodable = b->bad;
+	*last_n = b->stats.events;
+	*last_t = now;
+}
+
+/* Commits what the last period wrote, the run still marked incomplete. */
+static int checkpoint(struct mmr_bpf *b)
+{
+	int err = mmr_store_run_finish(b->st, b->run_id, b->stats.first_ts, b->stats.last_ts,
+				       b->stats.events, false);
+
+	if (!err)
+		err = mmr_store_commit(b->st);
+	if (!err)
+		err = mmr_store_begin(b->st);
+	return err;
+}
+
+int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
+		struct mmr_record_status *final)
 {
 	struct mmr_run_info info = { .kind = "record", .source = "bpf", .clock = MMR_BPF_CLOCK };
-	struct mmr_bpf *b = NULL;
+	uint64_t t0, last_commit, last_sample, last_status, last_n = 0, last_t;
+	struct mmr_record_status s = { 0 };
 	struct utsname u;
-	uint64_t start, last_commit, now;
-	int64_t run = 0;
-	bool in_txn = false;
 	int err;
 
-	err = mmr_bpf_open(opts, &b);
-	if (err)
-		return err;
-	if (uname(&u) == 0) {
+	*run_id = 0;
+	if (b->used)
+		return -MMR_E_INVAL;
+	b->used = true;
+	if (!uname(&u)) {
 		info.host = u.nodename;
 		info.kernel_release = u.release;
 	}
 	info.nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-
-	/* as the tracefs recorder: a committed second survives a power cut */
+	/* as the tracefs recorder: a commit is on disk when it returns */
 	err = mmr_store_exec(st, "PRAGMA synchronous = FULL");
-	if (err)
-		goto out;
-	err = mmr_store_begin(st);
-	if (err)
-		goto out;
-	in_txn = true;
-	err = mmr_store_run_add(st, &info, &run);
 	if (!err)
-		err = mmr_bpf_start(b, st, run);
-	if (!err)
-		err = mmr_store_commit(st);
+		err = mmr_store_begin(st);
 	if (err)
-		goto out;
-	in_txn = false;
-	if (run_id)
-		*run_id = run;
+		return err;
+	b->st = st;
+	err = mmr_store_run_add(st, &info, &b->run_id);
+	if (!err)
+		err = mmr_writer_new(st, b->run_id, &b->w);
+	if (!err)
+		err = mmr_stmt_prepare(st, "INSERT INTO event_cgroups (run_id, seq, cgroup_id) "
+				       "VALUES (?, ?, ?)", &b->cg_ins);
+	if (!err)
+		err = save_facts(b);
+	if (!err)
+		err = mmr_host_snapshot_live(st, b->run_id, "start", mono_ns());
+	if (!err)
+		err = checkpoint(b);
+	if (err)
+		goto fail;
+	*run_id = b->run_id;
 
-	start = last_commit = mono_ns();
-	err = mmr_store_begin(st);
-	if (err)
-		goto out;
-	in_txn = true;
+	/* the run starts now: what the ring holds from before is not part of it */
+	b->writing = false;
+	ring_buffer__consume(b->rb);
+	memset(b->read, 0, (size_t)b->nr_cpus * sizeof(*b->read));
+	reset_counters(b);
+	b->writing = true;
+
+	t0 = last_commit = last_sample = last_status = last_t = mono_ns();
 	for (;;) {
-		int n;
+		uint64_t now;
+		int n = bpf_poll(b, MMR_BPF_DRAIN_MS);
 
-		if (b->opts.stop && *b->opts.stop)
-			break;
-		now = mono_ns();
-		if (b->opts.duration_ns && now - start >= b->opts.duration_ns)
-			break;
-		n = mmr_bpf_poll(b, 100);
 		if (n < 0 && n != -EINTR) {
 			err = n;
-			goto out;
+			goto fail;
 		}
 		now = mono_ns();
-		if (now - last_commit >= NSEC_PER_SEC) {
-			err = mmr_store_commit(st);
-			in_txn = false;
-			if (!err)
-				err = mmr_store_begin(st);
+		if (now - last_sample >= (uint64_t)b->opts.sample_ms * 1000000ull) {
+			err = mmr_host_sample_live(st, b->run_id, now);
 			if (err)
-				goto out;
-			in_txn = true;
-			last_commit = now;
-			if (b->opts.status) {
-				struct mmr_bpf_stats cur;
-
-				mmr_bpf_stats(b, &cur);
-				b->opts.status(&cur, b->opts.status_arg);
-			}
+				goto fail;
+			last_sample = now;
 		}
+		if (now - last_commit >= (uint64_t)b->opts.commit_ms * 1000000ull) {
+			err = checkpoint(b);
+			if (err)
+				goto fail;
+			last_commit = now;
+		}
+		if (b->opts.status && now - last_status >= STATUS_NS) {
+			fill_status(b, t0, now, &last_n, &last_t, &s);
+			b->opts.status(&s, b->opts.arg);
+			last_status = now;
+		}
+		if (b->opts.should_stop && b->opts.should_stop(b->opts.arg))
+			break;
 	}
-	err = mmr_bpf_finish(b);
+	err = bpf_finish(b);
 	if (!err)
-		err = mmr_store_run_finish(st, run, b->stats.first_ts, b->stats.last_ts,
+		err = mmr_store_run_finish(st, b->run_id, b->stats.first_ts, b->stats.last_ts,
 					   b->stats.events, true);
 	if (!err)
 		err = mmr_store_commit(st);
-	if (!err)
-		in_txn = false;
-out:
-	if (in_txn)
-		mmr_store_rollback(st);
-	if (b && stats)
-		mmr_bpf_stats(b, stats);
-	mmr_bpf_close(b);
+	if (err)
+		goto fail;
+	if (final) {
+		last_n = 0;
+		last_t = t0;
+		fill_status(b, t0, mono_ns(), &last_n, &last_t, final);
+	}
+	return 0;
+fail:
+	/* keep what was committed; the run stays incomplete */
+	mmtrace__detach(b->skel);
+	b->writing = false;
+	mmr_store_rollback(st);
+	if (final) {
+		last_n = 0;
+		last_t = t0 = mono_ns();
+		fill_status(b, t0, t0, &last_n, &last_t, final);
+	}
 	return err;
 }
 

@@ -2,7 +2,7 @@
 # skip checks, a private tracefs instance, and throw-away cgroups for a workload.
 # Everything created here is removed by the EXIT trap.
 set -u
-: "${MMR_BUILD:?run through ctest}"
+: "${MMREPLAY:?run through ctest}"
 T=$(mktemp -d "/var/tmp/mmr-live-bpf.XXXXXX")	# on disk: workload files must be reclaimable
 INST=""
 CG2=""
@@ -30,15 +30,17 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# The driver of mmr_bpf_record() (until `mmreplay record --bpf` exists).
-DRIVER="$MMR_BUILD/tests/bpf-record-driver"
-
+# bpf_require: skips unless `mmreplay record --bpf` can run here (root, a build with
+# the collector, kernel BTF); a one-second recording is the probe.
 bpf_require() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to load BPF programs"
-	[ -x "$DRIVER" ] || skip "this build has no BPF collector (MMR_BPF=OFF: clang, bpftool or libbpf missing)"
-	why=$("$DRIVER" --check)
-	[ $? -eq 0 ] || skip "$why"
 	command -v sqlite3 >/dev/null || skip "needs the sqlite3 shell"
+	if ! out=$("$MMREPLAY" record --bpf -q -o "$T/probe.db" -d 1 2>&1); then
+		case $out in
+		*"not available"*) skip "${out#*--bpf is not available: }" ;;
+		*) fail "probe recording failed: $out" ;;
+		esac
+	fi
 }
 
 # tracefs_require: sets TRACEFS, mounting it if needed (never unmounted here).
@@ -63,19 +65,20 @@ tracefs_instance() {
 	done
 }
 
-# driver_start DB [OPTS...]: records in the background until driver_stop; returns
-# once the programs are attached and the first commit is done.
+# driver_start DB [OPTS...]: `mmreplay record --bpf` in the background until
+# driver_stop; returns once the run exists (its first commit is done).
 driver_start() {
 	db=$1; shift
-	"$DRIVER" -o "$db" --ready "$T/ready" "$@" > "$T/driver.out" 2> "$T/driver.err" &
+	"$MMREPLAY" record --bpf -o "$db" "$@" > "$T/driver.out" 2> "$T/driver.err" &
 	DRV_PID=$!
 	i=0
-	while [ ! -e "$T/ready" ]; do
-		kill -0 "$DRV_PID" 2>/dev/null || { cat "$T/driver.err" >&2; fail "driver exited early"; }
+	until [ "$(sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ]; do
+		kill -0 "$DRV_PID" 2>/dev/null || { cat "$T/driver.err" >&2; fail "recorder exited early"; }
 		i=$((i + 1))
-		[ $i -lt 200 ] || fail "driver not ready after 20 s"
+		[ $i -lt 200 ] || fail "recorder not started after 20 s"
 		sleep 0.1
 	done
+	sleep 0.2	# the first drain discards what preceded the run
 }
 
 driver_stop() {
@@ -83,7 +86,7 @@ driver_stop() {
 	wait "$DRV_PID"
 	rc=$?
 	DRV_PID=""
-	[ $rc -eq 0 ] || { cat "$T/driver.err" >&2; fail "driver exited $rc"; }
+	[ $rc -eq 0 ] || { cat "$T/driver.err" >&2; fail "recorder exited $rc"; }
 	cat "$T/driver.out"
 }
 

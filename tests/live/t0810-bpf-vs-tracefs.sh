@@ -22,7 +22,7 @@ cgroups_make "mmr-t0810-$$" $LIMIT
 
 # the page stream is left out in the kernel (no order exceeds 10) so that a burst of
 # it on a busy host cannot push the compared events out of the ring buffer
-driver_start "$T/bpf.db" --min-order 11
+driver_start "$T/bpf.db" --bpf-min-order 11
 echo 1 > "$INST/tracing_on"
 mb=$((LIMIT / 1048576 * 4))
 in_cgroups "exec dd if=/dev/zero of='$T/hog' bs=1M count=$mb status=none" || fail "hog write"

@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * mmr/bpf.h - the BPF collector: mm tracepoints through a libbpf CO-RE program and a
- * BPF ring buffer into the same event tables as the tracefs recorder, plus the cgroup
- * of every stalled request. Included by mmr.h.
+ * mmr/bpf.h - the BPF collector behind `mmreplay record --bpf`: the mm tracepoints
+ * through a libbpf CO-RE program and one BPF ring buffer, into the same rows as the
+ * tracefs recorder (mmr/record.h), plus what only BPF gives: the cgroup of every
+ * stalled request and in-kernel filters of the page stream. Included by mmr.h; do
+ * not include it on its own.
  *
- * Two ways to use it: mmr_bpf_record() does a whole recording (run row, events,
- * commits every second, losses, cgroups); the session calls (mmr_bpf_open() ...
- * mmr_bpf_close()) let a caller that owns the run and the loop (`mmreplay record`)
- * drain the ring buffer between its own samples.
- *
- * Timestamps are bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC; the run's clock is "mono"
- * (the name tracefs gives the same clock), not tracefs's default "local".
+ * Timestamps are bpf_ktime_get_ns(), i.e. CLOCK_MONOTONIC; the run's clock is "mono",
+ * the clock the tracefs recorder gives its instance, so runs of both line up.
  */
 #ifndef MMR_BPF_H
 #define MMR_BPF_H
@@ -18,38 +15,30 @@
 #define MMR_BPF_CLOCK	"mono"
 
 /**
- * struct mmr_bpf_opts - what to collect and how. Zero means the default everywhere.
+ * struct mmr_bpf_opts - what to collect and how. Zero is the default for every field.
  * @min_order: page events (alloc, free, extfrag) of a lower order are dropped in the
- *	kernel. Stalled requests are never filtered.
+ *	kernel. Stalled requests (reclaim, compaction, retries) are never filtered.
  * @sample_rate: keep one page block in @sample_rate of the alloc/free stream (by a
- *	hash of the pfn, so a block's alloc and free go together); stored on the run.
+ *	hash of the pfn, so a block's alloc and free are kept together); stored on the
+ *	run as runs.alloc_sample_rate.
  * @unmovable_only: drop allocations (and extfrag events) of MIGRATE_MOVABLE; frees
  *	carry no migratetype and are kept.
- * @ringbuf_bytes: ring buffer size, a power of two >= the page size (default 16 MiB).
- * @duration_ns: mmr_bpf_record() stops after this long (0: only on *@stop).
- * @stop: mmr_bpf_record() stops when it reads non-zero (set it from a signal handler).
- * @status: called by mmr_bpf_record() about once a second after each commit.
+ * @no_alloc_stream: do not attach to mm_page_alloc and mm_page_free at all.
+ * @ringbuf_bytes: the ring buffer (one for all CPUs), a power of two of at least a
+ *	page (default 16 MiB).
+ * @sample_ms, @commit_ms, @should_stop, @status, @arg: as struct mmr_record_opts.
  */
-struct mmr_bpf_stats;
 struct mmr_bpf_opts {
 	unsigned int	min_order;
 	unsigned int	sample_rate;
 	bool		unmovable_only;
+	bool		no_alloc_stream;
 	size_t		ringbuf_bytes;
-	uint64_t	duration_ns;
-	volatile int	*stop;
-	void		(*status)(const struct mmr_bpf_stats *stats, void *arg);
-	void		*status_arg;
-};
-
-/* Counters of a session; all cumulative. */
-struct mmr_bpf_stats {
-	uint64_t	events;		/* event rows written */
-	uint64_t	dropped;	/* records lost to a full ring buffer (all CPUs) */
-	uint64_t	filtered;	/* page events left out by the filters and sampling */
-	uint64_t	stalls;		/* events stored with a cgroup id */
-	uint64_t	first_ts;	/* first and last event time, ns on MMR_BPF_CLOCK */
-	uint64_t	last_ts;
+	unsigned int	sample_ms;
+	unsigned int	commit_ms;
+	int		(*should_stop)(void *arg);
+	void		(*status)(const struct mmr_record_status *s, void *arg);
+	void		*arg;
 };
 
 /**
@@ -63,56 +52,33 @@ MMR_API int mmr_bpf_available(const char **why);
 struct mmr_bpf;
 
 /**
- * mmr_bpf_open() - Load the program and attach it to every tracepoint it knows that
- * the kernel has. Events start flowing into the ring buffer at once; nothing is
- * stored until mmr_bpf_start().
- * @opts: copied; may be NULL.
+ * mmr_bpf_open() - Check, load the program and attach it to every tracepoint it
+ * knows that this kernel has. Records flow into the ring buffer from now on, but
+ * those that precede mmr_bpf_run()'s start are discarded.
+ * @opts: copied; NULL for the defaults.
  * @out: Owned; release with mmr_bpf_close(), which detaches everything.
- * Return: 0, -MMR_E_UNSUPP (no BPF in this build), or a negative errno from libbpf
- * (details logged).
+ * Return: 0, -MMR_E_UNSUPP (no BPF in this build), -EPERM, -ENOENT (no BTF),
+ * -MMR_E_INVAL (bad ring size), or a negative errno from libbpf (details logged).
  */
 MMR_API int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out);
 
 /**
- * mmr_bpf_start() - Direct the session's events into @run_id of @st and store what
- * the collector knows of the run (clock-independent facts: filters, sample rate).
- * @st: borrowed; must outlive the session. The caller opens and commits transactions.
- * Records received before this call are discarded (they precede the run).
+ * mmr_bpf_run() - Record into a new run of @st (kind "record", source "bpf") until
+ * opts->should_stop says so, with the tracefs recorder's guarantees: host facts and
+ * start snapshots, vmstat/PSI samples, a commit at least every opts->commit_ms (the
+ * run marked incomplete until the end), synchronous=FULL; at the end the programs
+ * detached, the ring drained, end snapshots, per-CPU counts (run_cpu_stats:
+ * lost_events = records dropped on a full ring, read_events = records read), the
+ * cgroup paths of the stalled requests, and the run marked complete.
+ * @run_id: receives the new run's id as soon as it exists (also on failure).
+ * @final: if not NULL, receives the last status (lost = ring-buffer drops).
+ * Return: 0, or a negative error; on error what was committed stays, the run
+ * incomplete. Call once per session.
  */
-MMR_API int mmr_bpf_start(struct mmr_bpf *b, struct mmr_store *st, int64_t run_id);
+MMR_API int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
+			struct mmr_record_status *final);
 
-/**
- * mmr_bpf_poll() - Wait up to @timeout_ms for records and write all that are ready.
- * Return: number of records consumed (>= 0), -EINTR when a signal came, or a
- * negative error code (a store failure; the session is then unusable).
- */
-MMR_API int mmr_bpf_poll(struct mmr_bpf *b, int timeout_ms);
-
-/**
- * mmr_bpf_finish() - Detach the programs, drain what is left, and store the per-CPU
- * counts (run_cpu_stats: lost_events = ring-buffer drops, read_events = records read)
- * and the cgroup paths of the ids seen. Call inside a transaction; the caller then
- * records the run's span with mmr_store_run_finish() (see mmr_bpf_stats()).
- */
-MMR_API int mmr_bpf_finish(struct mmr_bpf *b);
-
-/* Copies the session's counters into @stats (reads the kernel's drop counters). */
-MMR_API void mmr_bpf_stats(struct mmr_bpf *b, struct mmr_bpf_stats *stats);
-
-/* Detaches and frees; NULL-safe. After it nothing of the session is left in the kernel. */
+/* Detaches every program and frees; NULL-safe. Nothing of @b stays in the kernel. */
 MMR_API void mmr_bpf_close(struct mmr_bpf *b);
-
-/**
- * mmr_bpf_record() - A whole recording into a new run (kind "record", source "bpf",
- * clock MMR_BPF_CLOCK): opens the session, commits at least once a second, stops on
- * *@opts->stop or after @opts->duration_ns, stores losses and cgroups, marks the run
- * complete, and detaches on every path.
- * @run_id: if not NULL, receives the new run's id (also on failure once it exists).
- * @stats: if not NULL, receives the final counters.
- * Return: 0, or a negative error code; data committed before a failure stays, with
- * the run marked incomplete.
- */
-MMR_API int mmr_bpf_record(struct mmr_store *st, const struct mmr_bpf_opts *opts,
-			   int64_t *run_id, struct mmr_bpf_stats *stats);
 
 #endif /* MMR_BPF_H */
