@@ -32,7 +32,9 @@ static const char usage[] =
 	"  -s, --set KEY=VALUE   a model parameter for every policy (repeatable)\n"
 	"  -o, --output FILE     store the replays in another store (default: trace.db)\n"
 	"      --with-recorded   add the recording's own numbers and the ratio of the\n"
-	"                        first policy's replay to them (the model's fidelity)\n"
+	"                        first policy's replay to them (the model's fidelity);\n"
+	"                        the recording's storms are detected again with the\n"
+	"                        default thresholds, as the replays' are\n"
 	"      --plot FILE.svg   draw the replays' timelines, one lane per policy\n"
 	"      --alloc-stream    also store the model's per-page alloc/free events\n"
 	"                        (left out by default: compare needs only the counts)\n"
@@ -284,16 +286,18 @@ out:
 	return err;
 }
 
-/* The recording's storms tables, derived now if they are missing or stale. */
+/*
+ * The recording's storms tables, derived now if they are missing or stale, and its
+ * storms detected again with the default thresholds the replays use, so that every
+ * column counts storms the same way.
+ */
 static int ensure_storms(struct mmr_store *st, int64_t run)
 {
 	int err = mmr_storms_derived(st, run, NULL);
 
 	if (err < 0)
 		return err;
-	if (err == 1)
-		return 0;
-	err = mmr_storms_derive(st, run, NULL);
+	err = err == 1 ? 0 : mmr_storms_derive(st, run, NULL);
 	if (!err)
 		err = mmr_storms_detect(st, run, NULL);
 	return err;

@@ -162,9 +162,21 @@ static int on_op(const struct replay_op *op, void *arg)
 		err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
 		break;
 	case OP_FREE_INITIAL: {
-		uint64_t n = 0;
+		/* at the recorded pfn where the model has pre-existing pages there; the
+		 * rest (all of it where the model placed other pages) by type */
+		uint64_t n = 0, want = 1ull << op->order, more = 0;
 
-		err = mmr_model_release_initial(c->m, -1, op->mt, op->order, t, &n);
+		if (op->pfn >= 0)
+			err = mmr_model_release_initial_at(c->m, (uint64_t)op->pfn, op->order, t, &n);
+		if (!err && n == 0) {
+			err = mmr_model_release_initial(c->m, -1, op->mt, op->order, t, &n);
+		} else {
+			for (; !err && n < want; n++) {
+				err = mmr_model_release_initial(c->m, -1, op->mt, 0, t, &more);
+				if (!more)
+					break;
+			}
+		}
 		if (!err && !n)
 			c->res->replay.initial_missing++;
 		break;
