@@ -15,6 +15,30 @@ int cmd_info(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_replay(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+/* cmd/record.c */
+int cmd_record(int argc, char **argv);
+
+/* storms and plot (cmd/storms.c, cmd/plot.c) */
+int cmd_storms(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
+enum { CMD_OPT_BUCKET = 300, CMD_OPT_STALL_PCT, CMD_OPT_ENTRIES, CMD_OPT_MERGE_GAP,
+       CMD_OPT_MIN_LEN, CMD_OPT_MIN_ENTRIES, CMD_OPT_TOP, CMD_OPT_PB_ORDER, CMD_OPT__LAST };
+struct option;
+extern const struct option *const cmd_storm_options;	/* the threshold options, for getopt_long */
+extern const size_t cmd_nr_storm_options;
+extern const char cmd_storm_opts_help[];
+/* Prints @text with "CMD_STORM_OPTS_HELP" replaced by the threshold options' help. */
+void cmd_print_storm_usage(const char *text);
+/* Applies threshold option @c. Return: 0, 1 if @c is not one, -1 after a usage error. */
+int cmd_storm_option(int c, const char *arg, struct mmr_storm_opts *o);
+/* Appends run number @arg (usage error printed on a bad one). Return: 0 or -1. */
+int cmd_add_run(const char *arg, int64_t **runs, size_t *nr);
+/* Checks the runs given, or lists every run of @st when none. Return: 0 or EXIT_FAIL. */
+int cmd_resolve_runs(struct mmr_store *st, int64_t **runs, size_t *nr);
+/* Derives (when stale or @force) and detects each run. Return: 0 or EXIT_FAIL. */
+int cmd_derive_detect(struct mmr_store *st, const int64_t *runs, size_t nr,
+		      const struct mmr_storm_opts *o, int force);
 
 /* The run to work on: @run if > 0 and present, else the first non-replay run. */
 int cmd_pick_run(struct mmr_store *st, int64_t *run);

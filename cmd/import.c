@@ -14,8 +14,14 @@ static const char usage[] =
 	"store, one run per file. Appends to an existing store. Either every file is\n"
 	"imported or, on any error, the store is left exactly as it was.\n"
 	"\n"
+	"Host snapshots (zoneinfo, pagetypeinfo, buddyinfo, vmstat, PSI, vm sysctls,\n"
+	"taken at the start and end of the trace, as scripts/record-sample.sh writes\n"
+	"them) are loaded from FILE.host/ next to FILE.dat when that directory exists.\n"
+	"\n"
 	"options:\n"
 	"  -o, --output FILE   the store to create or append to (required)\n"
+	"      --host-dir DIR  host snapshots of the (single) trace.dat in DIR/{start,end}/\n"
+	"      --no-host       do not load host snapshots\n"
 	"  -q, --quiet         print nothing on success\n"
 	"  -v, --verbose       more detail on stderr\n"
 	"  -h, --help          show this help\n";
@@ -73,9 +79,12 @@ int cmd_import(int argc, char **argv)
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "host-dir", required_argument, NULL, 'H' },
+		{ "no-host", no_argument, NULL, 'N' },
 		{ 0 }
 	};
-	const char *output = NULL;
+	const char *output = NULL, *host_dir = NULL;
+	int no_host = 0;
 	int quiet = 0, verbose = 0, c, err, failed, nr;
 	struct progress_ctx pc;
 	struct mmr_import_opts io = { 0 };
@@ -88,6 +97,8 @@ int cmd_import(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
+		case 'H': host_dir = optarg; break;
+		case 'N': no_host = 1; break;
 		default: return cmd_usage_error("bad option");
 		}
 	}
@@ -97,6 +108,10 @@ int cmd_import(int argc, char **argv)
 	nr = argc - optind;
 	if (nr <= 0)
 		return cmd_usage_error("no trace.dat file given");
+	if (host_dir && nr != 1)
+		return cmd_usage_error("--host-dir goes with exactly one trace.dat");
+	if (host_dir && no_host)
+		return cmd_usage_error("--host-dir and --no-host exclude each other");
 
 	cmd_catch_signals();
 	if (cmd_open_store(output, MMR_STORE_CREATE | MMR_STORE_BULK, &st))
@@ -111,6 +126,8 @@ int cmd_import(int argc, char **argv)
 	io.progress = on_progress;
 	io.progress_arg = &pc;
 	io.stop = (volatile int *)&cmd_stop;
+	io.host_dir = host_dir;
+	io.no_host = no_host;
 	err = mmr_import_files(st, (const char *const *)&argv[optind], nr, &io, ids, &failed);
 	cmd_progress_done(&pc.p);
 	if (err) {

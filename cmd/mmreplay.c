@@ -12,11 +12,15 @@ static const struct cmd {
 	int		(*fn)(int argc, char **argv);	/* returns the exit status */
 	const char	*summary;			/* one line for `mmreplay help` */
 } cmds[] = {
+	{ "record", cmd_record, "record mm tracepoints from this host into a store" },
 	{ "import", cmd_import, "load trace-cmd trace.dat files into a store" },
 	{ "info",   cmd_info,   "show the runs of a store: span, events, losses, host" },
 	{ "query",  cmd_query,  "run SQL on a store (read-only)" },
 	{ "replay", cmd_replay, "drive the allocator model with a recorded run under a policy" },
 	{ "synth",  cmd_synth,  "write a synthetic recorded-style run" },
+	{ "compare", cmd_compare, "replay a run under several policies and compare them side by side" },
+	{ "storms", cmd_storms, "find reclaim and compaction storms; derive their tables" },
+	{ "plot",   cmd_plot,   "draw runs' reclaim/compaction timelines as SVG, storms shaded" },
 	{ "help",   cmd_help,   "list the subcommands" },
 };
 

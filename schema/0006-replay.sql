@@ -4,7 +4,7 @@
 -- Names are dotted, lower case, with the unit last where there is one
 -- ("reclaim.over_reclaim_pages", "alloc.order9_success_ratio", "spb.clean_end").
 CREATE TABLE run_metrics (
-	run_id	INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+	run_id	INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,
 	name	TEXT NOT NULL,
 	value	REAL NOT NULL,
 	PRIMARY KEY (run_id, name)

@@ -34,6 +34,6 @@ status=0
 fuzz=${MMR_FUZZ_BUILD:-build-fuzz}
 CC=clang cmake -S . -B "$fuzz" -DCMAKE_BUILD_TYPE=Debug -DMMR_FUZZ=ON -DMMR_WERROR=ON \
 	-DMMR_SANITIZE=address,undefined >/dev/null
-cmake --build "$fuzz" -j"$(nproc)" --target fuzz-decode fuzz-v6check fuzz-import
+cmake --build "$fuzz" -j"$(nproc)" --target fuzz-decode fuzz-v6check fuzz-import fuzz-host
 (cd "$fuzz" && ctest -L fuzz --output-on-failure) || status=1
 exit $status

@@ -406,6 +406,9 @@ struct mmr_import_opts {
 	mmr_progress_fn	progress;	/* NULL for none; done = events so far, total = 0 */
 	void		*progress_arg;
 	volatile int	*stop;		/* set non-zero (e.g. from SIGINT) to abort */
+	const char	*host_dir;	/* host snapshots of the (single) file; NULL: FILE.host/
+					 * next to FILE.dat if it exists (mmr_host_load_dir()) */
+	bool		no_host;	/* load no host snapshots */
 };
 
 /**
@@ -449,7 +452,10 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 			     const struct mmr_value *vals);
 
 #include "mmr/model.h"
+#include "mmr/storms.h"
 #include "mmr/replay.h"
+#include "mmr/record.h"
+#include "mmr/bpf.h"
 #include "mmr/spb.h"
 
 #ifdef __cplusplus

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "ingest-local.h"
 
 struct import_ctx {
@@ -42,17 +43,57 @@ static int import_event(const struct mmr_event *ev, void *arg)
 	return 0;
 }
 
+/*
+ * The host snapshots of @path: opts->host_dir, or FILE.host/ beside FILE.dat when
+ * it exists. Return: 0 and a new string (NULL for none) in *@out.
+ */
+static int import_host_dir(const char *path, const struct mmr_import_opts *opts, int nr_files,
+			   char **out)
+{
+	size_t n = strlen(path);
+	struct stat sb;
+	char *dir;
+
+	*out = NULL;
+	if (opts && opts->no_host)
+		return 0;
+	if (opts && opts->host_dir) {
+		if (nr_files != 1) {
+			mmr_err("a host directory can be given for one trace.dat only");
+			return -MMR_E_INVAL;
+		}
+		*out = strdup(opts->host_dir);
+		return *out ? 0 : -ENOMEM;
+	}
+	if (n > 4 && !strcmp(path + n - 4, ".dat"))
+		n -= 4;
+	if (asprintf(&dir, "%.*s.host", (int)n, path) < 0)
+		return -ENOMEM;
+	if (stat(dir, &sb) || !S_ISDIR(sb.st_mode)) {
+		free(dir);
+		return 0;
+	}
+	*out = dir;
+	return 0;
+}
+
 static int import_one(struct mmr_store *st, const char *path, const struct mmr_import_opts *opts,
-		      int64_t *run_id)
+		      int nr_files, int64_t *run_id)
 {
 	struct import_ctx c = { .opts = opts };
 	struct mmr_ingest *in = NULL;
 	struct mmr_run_info info;
+	char *host_dir = NULL;
 	int err;
 
-	err = mmr_ingest_open_file(path, &in);
+	err = import_host_dir(path, opts, nr_files, &host_dir);
 	if (err)
 		return err;
+	err = mmr_ingest_open_file(path, &in);
+	if (err) {
+		free(host_dir);
+		return err;
+	}
 	mmr_ingest_run_info(in, &info);
 	err = mmr_store_run_add(st, &info, run_id);
 	if (err)
@@ -68,8 +109,14 @@ static int import_one(struct mmr_store *st, const char *path, const struct mmr_i
 	err = mmr_ingest_save(in, st, *run_id);
 	if (err)
 		goto out;
+	if (host_dir) {
+		err = mmr_host_load_dir(st, *run_id, host_dir, c.first_ts, c.last_ts);
+		if (err)
+			goto out;
+	}
 	err = mmr_store_run_finish(st, *run_id, c.first_ts, c.last_ts, c.n, true);
 out:
+	free(host_dir);
 	mmr_writer_free(c.w);
 	mmr_ingest_close(in);
 	return err;
@@ -88,7 +135,7 @@ int mmr_import_files(struct mmr_store *st, const char *const *paths, int nr_file
 	for (int i = 0; i < nr_files; i++) {
 		int64_t id = 0;
 
-		err = import_one(st, paths[i], opts, &id);
+		err = import_one(st, paths[i], opts, nr_files, &id);
 		if (err) {
 			if (failed)
 				*failed = i;

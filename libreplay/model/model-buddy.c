@@ -282,12 +282,14 @@ void free_one_page(struct mmr_model *m, struct model_zone *z, uint32_t idx, unsi
 		freelist_del(z, bidx, order, bmt);
 		if (bmt != mt)
 			set_block_mt(z, bidx, order, mt);
-		idx &= bidx;
+		/* the merged block starts at the lower of the two (pfn & bpfn in pfn
+		 * space; in index space only when the zone start is MAX_ORDER-aligned) */
+		idx = idx < bidx ? idx : bidx;
 		order++;
 	}
 	if (!to_tail && order < MAX_ORDER - 1) {
 		/* buddy_merge_likely(): is the order+1 buddy of the merged block free? */
-		uint32_t higher = bidx == NIL ? idx : (idx & bidx);
+		uint32_t higher = bidx == NIL || idx < bidx ? idx : bidx;
 		uint32_t hb = buddy_idx(z, higher, order + 1);
 
 		to_tail = hb != NIL && is_buddy(z, hb, order + 1);

@@ -574,6 +574,9 @@ static void fast_isolate_freepages(struct mmr_model *m, struct model_cc *cc)
 
 	if (cc->order <= 0)
 		return;
+	/* scanners met (or crossed): the distance below would wrap around */
+	if (cc->free_pfn <= cc->migrate_pfn)
+		return;
 	if (limit < 1)
 		limit = 1;
 	if (cc->free_pfn >= z->init_free) {

@@ -23,6 +23,7 @@ struct replay_op {
 	uint8_t		order;
 	uint8_t		mt;		/* OP_FREE_INITIAL: migratetype released */
 	uint8_t		failed;		/* OP_ALLOC: the recorded kernel failed it */
+	int64_t		pfn;		/* OP_FREE_INITIAL: the recorded pfn */
 };
 
 typedef int (*replay_op_fn)(const struct replay_op *op, void *arg);

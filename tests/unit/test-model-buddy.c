@@ -46,6 +46,39 @@ static void test_split_and_merge(void **state)
 	mmr_model_free(m);
 }
 
+static void test_merge_unaligned_zone_start(void **state)
+{
+	/* a zone that starts half-way into an order-10 block (pageblock-aligned only, as a
+	 * guessed zone can): an order-10 buddy forms from the pageblocks at pfns 1024k and
+	 * 1024k+512, never from the first pageblock, and the state stays consistent */
+	struct mmr_model_config cfg;
+	struct mmr_model_zone_info zi;
+	struct mmr_model_result res;
+	struct mmr_model *m;
+
+	(void)state;
+	test_config(&cfg, 4096, 8, 16, 24);
+	cfg.zones[0].start_pfn = TEST_START_PFN + 512;
+	m = test_new(&cfg);
+	assert_int_equal(mmr_model_zone_info(m, 0, &zi), 0);
+	assert_int_equal(zi.nr_free[9][MMR_MT_MOVABLE], 2);	/* first and last block */
+	assert_int_equal(zi.nr_free[10][MMR_MT_MOVABLE], 3);
+	for (uint32_t o = 1; o <= 6; o++) {
+		struct mmr_model_req req = test_req(o, 9, MMR_GFP_HIGHUSER_MOVABLE,
+						    MMR_CLASS_FILE);
+
+		assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
+		assert_true(res.pfn >= 0);
+	}
+	for (uint32_t o = 1; o <= 6; o++)
+		assert_int_equal(mmr_model_free_owner(m, o, 0, 100), 0);
+	assert_int_equal(mmr_model_check(m), 0);
+	assert_int_equal(mmr_model_zone_info(m, 0, &zi), 0);
+	assert_int_equal(zi.nr_free[9][MMR_MT_MOVABLE], 2);
+	assert_int_equal(zi.nr_free[10][MMR_MT_MOVABLE], 3);
+	mmr_model_free(m);
+}
+
 static void test_fallback_order(void **state)
 {
 	/* each migratetype falls back in the kernel's table order: UNMOVABLE -> RECLAIMABLE,
@@ -275,6 +308,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split_and_merge),
+		cmocka_unit_test(test_merge_unaligned_zone_start),
 		cmocka_unit_test(test_fallback_order),
 		cmocka_unit_test(test_claim_threshold),
 		cmocka_unit_test(test_nofragment_refuses_fallback),

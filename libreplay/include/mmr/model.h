@@ -392,6 +392,14 @@ MMR_API int mmr_model_free_owner(struct mmr_model *m, uint32_t owner, uint64_t t
  */
 MMR_API int mmr_model_release_initial(struct mmr_model *m, int zone, int migratetype,
 				      unsigned int order, uint64_t time, uint64_t *nr_pages);
+/*
+ * mmr_model_release_initial_at() - Frees the pre-existing (populated) pages in
+ * [@pfn, @pfn + 2^@order), those that are there: a recording's free of memory it
+ * allocated before the trace, at its own pfn. @nr_pages: pages freed (may be fewer
+ * than 2^@order, or none, where the model holds other pages). Return: 0, -MMR_E_INVAL.
+ */
+MMR_API int mmr_model_release_initial_at(struct mmr_model *m, uint64_t pfn, unsigned int order,
+					 uint64_t time, uint64_t *nr_pages);
 /* Runs kswapd, kcompactd and proactive compaction up to @now (ns). */
 MMR_API int mmr_model_advance(struct mmr_model *m, uint64_t now);
 MMR_API uint64_t mmr_model_now(const struct mmr_model *m);
