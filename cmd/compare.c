@@ -303,31 +303,16 @@ static int ensure_storms(struct mmr_store *st, int64_t run)
 	return err;
 }
 
-static void on_progress(uint64_t done, uint64_t total, void *arg)
-{
-	struct cmd_progress *p = arg;
-
-	if (cmd_progress_due(p))
-		cmd_progress_line(p, "replaying: %llu of %llu events (%.0f%%)",
-				  (unsigned long long)done, (unsigned long long)total,
-				  total ? 100.0 * (double)done / (double)total : 0);
-}
-
 /* Splits @list at commas into @out (pointers into @list, which is modified). */
 static int split_policies(char *list, const char ***out, int *nr)
 {
 	*out = NULL;
 	*nr = 0;
 	for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		const char **grown;
-
 		if (!*p)
 			continue;
-		grown = realloc(*out, (size_t)(*nr + 1) * sizeof(*grown));
-		if (!grown)
+		if (cmd_push_arg(out, nr, p))
 			return -12;
-		*out = grown;
-		(*out)[(*nr)++] = p;
 	}
 	return 0;
 }
@@ -376,16 +361,12 @@ int cmd_compare(int argc, char **argv)
 				return cmd_usage_error("bad run number '%s'", optarg);
 			}
 			break;
-		case 's': {
-			const char **n = realloc(sets, (size_t)(ro.nr_sets + 1) * sizeof(*n));
-			if (!n) {
+		case 's':
+			if (cmd_push_arg(&sets, &ro.nr_sets, optarg)) {
 				free(sets);
 				return cmd_fail(-12, "out of memory");
 			}
-			sets = n;
-			sets[ro.nr_sets++] = optarg;
 			break;
-		}
 		case 'o': output = optarg; break;
 		case OPT_WITH_RECORDED: with_recorded = true; break;
 		case OPT_PLOT: plot = optarg; break;
@@ -393,7 +374,7 @@ int cmd_compare(int argc, char **argv)
 		case 'f':
 			if (cmd_parse_format(optarg, &fmt)) {
 				free(sets);
-				return cmd_usage_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
 			}
 			break;
 		case 'q': quiet = 1; break;
@@ -418,10 +399,12 @@ int cmd_compare(int argc, char **argv)
 
 		mmr_model_config_init(&probe);
 		if (mmr_model_config_preset(&probe, policies[i])) {
+			int bad = cmd_usage_error("unknown policy '%s' (mmreplay replay --list)",
+						  policies[i]);
+
 			free(sets);
 			free(policies);
-			return cmd_usage_error("unknown policy '%s' (mmreplay replay --list)",
-					       policies[i]);
+			return bad;
 		}
 	}
 	cols = calloc((size_t)nr_policies + 1, sizeof(*cols));
@@ -451,7 +434,7 @@ int cmd_compare(int argc, char **argv)
 
 		cmd_progress_init(&prog);
 		ro.policy = policies[i];
-		ro.progress = on_progress;
+		ro.progress = cmd_replay_progress;
 		ro.progress_arg = &prog;
 		err = mmr_replay_run(st, run, out ? out : st, &ro, &res);
 		cmd_progress_done(&prog);

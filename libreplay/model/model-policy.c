@@ -142,7 +142,7 @@ int mmr_model_config_preset(struct mmr_model_config *cfg, const char *name)
 			return 0;
 		}
 	}
-	mmr_warn("model: unknown policy preset '%s'", name);
+	mmr_err("unknown policy '%s'", name);
 	return -MMR_E_POLICY;
 }
 
@@ -229,10 +229,10 @@ int mmr_model_config_set(struct mmr_model_config *cfg, const char *key, const ch
 			break;
 		}
 		if (err)
-			mmr_warn("model: bad value '%s' for '%s'", value, key);
+			mmr_err("bad value '%s' for '%s'", value, key);
 		return err;
 	}
-	mmr_warn("model: unknown parameter '%s'", key);
+	mmr_err("unknown model parameter '%s'", key);
 	return -MMR_E_POLICY;
 }
 

@@ -434,6 +434,30 @@ static int copy_tasks(struct mmr_store *st, int64_t run_id, struct mmr_store *ou
 	return err ? err : (rc < 0 ? rc : 0);
 }
 
+/*
+ * In another store the replay has no parent run there: it gets the source's gfp flag
+ * bits itself, so that the storms module derives migratetypes with the right layout.
+ */
+static int copy_gfp_flags(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
+			  int64_t to)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(st, "SELECT mask, name FROM gfp_flags WHERE run_id = ?1", &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, run_id);
+	while ((rc = mmr_stmt_step(s)) > 0) {
+		err = mmr_store_gfp_flag(out, to, (uint64_t)mmr_stmt_int(s, 0),
+					 mmr_stmt_text(s, 1));
+		if (err)
+			break;
+	}
+	mmr_stmt_free(s);
+	return err ? err : (rc < 0 ? rc : 0);
+}
+
 int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		   const struct mmr_replay_opts *o, struct mmr_replay_result *res)
 {
@@ -480,6 +504,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	err = mmr_store_run_add(out, &info, &res->run_id);
 	if (!err)
 		err = copy_tasks(st, run_id, out, res->run_id);
+	if (!err && out != st)
+		err = copy_gfp_flags(st, run_id, out, res->run_id);
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
