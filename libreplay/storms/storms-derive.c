@@ -4,9 +4,10 @@
  * extfrag events and the bucketed timeline.
  *
  * One pass over the run's sparse events (reclaim, compaction, daemons, extfrag, oom)
- * merged in (ts, seq) order by SQLite from the clustered tables; the dense
- * allocation stream is only aggregated per bucket by SQL, and read row by row only
- * to find the allocation that ends a compaction stall.
+ * merged in (ts, seq) order by SQLite from the clustered tables. The dense
+ * allocation stream is scanned once for the per-bucket counts (three columns, no
+ * sort) and otherwise only probed by time range for the allocation that ends a
+ * compaction stall. Frees are never read.
  */
 #include <errno.h>
 #include <stdlib.h>
