@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cmd-local.h"
@@ -30,6 +31,14 @@ static const char usage[] =
 	"                         (replay needs them; the rest is cheap to record)\n"
 	"      --buffer-kb N      ring buffer per CPU, KiB (default 16384)\n"
 	"      --sample-ms N      vmstat/PSI sample period (default 1000)\n"
+	"      --bpf              collect with the BPF collector (libbpf CO-RE, one ring\n"
+	"                         buffer) instead of tracefs: the same rows, plus the\n"
+	"                         cgroup of every stalled request; clock mono\n"
+	"      --bpf-min-order N  with --bpf: drop page events below order N in the kernel\n"
+	"      --bpf-sample N     with --bpf: keep 1 page block in N of the alloc/free\n"
+	"                         stream (stored on the run as alloc_sample_rate)\n"
+	"      --bpf-unmovable    with --bpf: drop movable allocations in the kernel\n"
+	"                         (with --bpf, --buffer-kb sizes the one shared ring)\n"
 	"  -q, --quiet            print nothing but errors and loss warnings\n"
 	"  -v, --verbose          more detail on stderr\n"
 	"  -h, --help             show this help\n";
@@ -112,6 +121,10 @@ int cmd_record(int argc, char **argv)
 		{ "no-alloc-stream", no_argument, NULL, 'A' },
 		{ "buffer-kb", required_argument, NULL, 'B' },
 		{ "sample-ms", required_argument, NULL, 'S' },
+		{ "bpf", no_argument, NULL, 'b' },
+		{ "bpf-min-order", required_argument, NULL, 'M' },
+		{ "bpf-sample", required_argument, NULL, 'P' },
+		{ "bpf-unmovable", no_argument, NULL, 'U' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
@@ -125,6 +138,9 @@ int cmd_record(int argc, char **argv)
 	unsigned int secs = 0;
 	int quiet = 0, verbose = 0, nr_events = 0, c, err, ret = EXIT_FAIL;
 	struct mmr_recorder *rec = NULL;
+	struct mmr_bpf_opts bo = { 0 };
+	struct mmr_bpf *bpf = NULL;
+	int use_bpf = 0, bpf_filters = 0;
 	struct mmr_store *st = NULL;
 	int64_t run = 0;
 
@@ -154,6 +170,18 @@ int cmd_record(int argc, char **argv)
 			if (parse_uint(optarg, "--sample-ms", 3600000, &ro.sample_ms))
 				goto usage;
 			break;
+		case 'b': use_bpf = 1; break;
+		case 'M':
+			if (parse_uint(optarg, "--bpf-min-order", 64, &bo.min_order))
+				goto usage;
+			bpf_filters = 1;
+			break;
+		case 'P':
+			if (parse_uint(optarg, "--bpf-sample", 1u << 20, &bo.sample_rate))
+				goto usage;
+			bpf_filters = 1;
+			break;
+		case 'U': bo.unmovable_only = true; bpf_filters = 1; break;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
 		case 'h': fputs(usage, stdout); return EXIT_OK;
@@ -165,6 +193,10 @@ int cmd_record(int argc, char **argv)
 		return cmd_usage_error("an output store is required (-o trace.db)");
 	if (nr_events && ro.no_alloc_stream)
 		return cmd_usage_error("--no-alloc-stream applies to the default events, not -e");
+	if (bpf_filters && !use_bpf)
+		return cmd_usage_error("--bpf-min-order, --bpf-sample and --bpf-unmovable need --bpf");
+	if (use_bpf && nr_events)
+		return cmd_usage_error("--events does not apply to --bpf (it collects a fixed set)");
 	if (optind < argc)
 		ctx.argv = &argv[optind];
 	ro.events = (const char *const *)events;
@@ -175,13 +207,33 @@ int cmd_record(int argc, char **argv)
 	ctx.deadline = (uint64_t)secs * 1000000000ull;
 
 	cmd_catch_signals();
-	err = mmr_record_open(&ro, &rec);
+	if (use_bpf) {
+		const char *why;
+
+		if (mmr_bpf_available(&why))
+			return cmd_fail(-MMR_E_UNSUPP, "--bpf is not available: %s", why);
+		bo.no_alloc_stream = ro.no_alloc_stream;
+		/* one ring for all CPUs: the next power of two of --buffer-kb */
+		for (bo.ringbuf_bytes = ro.buffer_kb ? 4096 : 0;
+		     bo.ringbuf_bytes && bo.ringbuf_bytes < (size_t)ro.buffer_kb * 1024;)
+			bo.ringbuf_bytes *= 2;
+		bo.sample_ms = ro.sample_ms;
+		bo.should_stop = should_stop;
+		bo.status = ro.status;
+		bo.arg = &ctx;
+		err = mmr_bpf_open(&bo, &bpf);
+	} else {
+		err = mmr_record_open(&ro, &rec);
+	}
 	if (err)
 		return cmd_fail(err, "cannot start recording");
 	if (cmd_open_store(output, MMR_STORE_CREATE, &st))
 		goto out;
 	cmd_progress_init(&ctx.p);
-	err = mmr_record_run(rec, st, &run, &s);
+	if (use_bpf)
+		err = mmr_bpf_run(bpf, st, &run, &s);
+	else
+		err = mmr_record_run(rec, st, &run, &s);
 	cmd_progress_done(&ctx.p);
 	if (ctx.child > 0 && !quiet)	/* stopped by --duration or a signal */
 		fprintf(stderr, "mmreplay record: '%s' (pid %d) is still running\n", ctx.argv[0],
@@ -193,7 +245,8 @@ int cmd_record(int argc, char **argv)
 	if (s.lost)
 		fprintf(stderr, "mmreplay record: WARNING: run %lld lost %llu events in the ring "
 			"buffer: counts and rates are lower bounds; use a larger --buffer-kb or "
-			"--no-alloc-stream\n", (long long)run, (unsigned long long)s.lost);
+			"--no-alloc-stream%s\n", (long long)run, (unsigned long long)s.lost,
+			use_bpf ? " or the --bpf filters" : "");
 	if (err) {
 		if (run > 0)
 			cmd_fail(err, "recording stopped; run %lld keeps what was committed before "
@@ -214,8 +267,18 @@ int cmd_record(int argc, char **argv)
 			printf("run %lld: '%s' exited with status %d\n", (long long)run,
 			       ctx.argv[0], WEXITSTATUS(ctx.child_status));
 	}
+	if (verbose) {
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			fprintf(stderr, "mmreplay record: recorder CPU %.2f s user %.2f s system, "
+				"%ld MiB peak resident\n", (double)ru.ru_utime.tv_sec +
+				(double)ru.ru_utime.tv_usec / 1e6, (double)ru.ru_stime.tv_sec +
+				(double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss / 1024);
+	}
 	ret = ctx.spawn_error ? EXIT_FAIL : EXIT_OK;
 out:
+	mmr_bpf_close(bpf);
 	mmr_record_close(rec);
 	mmr_store_close(st);
 	return ret;

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential cmake pkg-config
 libtraceevent-dev libtracefs-dev libtracecmd-dev trace-cmd
 libsqlite3-dev sqlite3 libcmocka-dev
-clang libclang-rt-14-dev libbpf-dev bpftool
+clang libclang-rt-14-dev libbpf-dev bpftool llvm
 stress-ng librsvg2-bin util-linux procps bc time"
 
 missing=""

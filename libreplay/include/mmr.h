@@ -455,6 +455,7 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 #include "mmr/storms.h"
 #include "mmr/replay.h"
 #include "mmr/record.h"
+#include "mmr/bpf.h"
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,70 @@
+#!/bin/sh
+# scripts/bench-bpf.sh [SECONDS] - the BPF collector against the tracefs recorder,
+# side by side: both record the same stress-ng workload at the same time, so they
+# see the same events at the same rate. Prints, for each: events stored, events/s,
+# losses, collector CPU (user + system of the collector process and its children,
+# from /usr/bin/time) and CPU per event; then the CPU ratio BPF / tracefs.
+# Target (issue 8): the BPF collector's CPU at most half the tracefs recorder's.
+#
+# Both record the same event set: the BPF collector's (libreplay/ingest/bpf/mmtrace.h),
+# passed to the tracefs recorder with -e. Root, tracefs, BTF and stress-ng needed.
+#
+# Environment: MMREPLAY (default build/cmd/mmreplay) must have `record`; the BPF side
+# is `$MMREPLAY record --bpf` when it exists, else BPF_DRIVER (default
+# build/tests/bpf-record-driver, a test driver of mmr_bpf_record()).
+# WORKLOAD overrides the stress-ng command line; BPF_OPTS adds options to the BPF
+# side (its in-kernel filters, e.g. "--sample 8" for the driver). Use a Release build.
+set -eu
+cd "$(dirname "$0")/.."
+secs=${1:-12}
+MMR=${MMREPLAY:-build/cmd/mmreplay}
+DRV=${BPF_DRIVER:-build/tests/bpf-record-driver}
+WORKLOAD=${WORKLOAD:-stress-ng --vm 1 --vm-bytes 256M --vm-method write64 -q}
+T=$(mktemp -d /var/tmp/mmr-bench-bpf.XXXXXX)
+trap 'kill $p1 $p2 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+p1=""; p2=""
+
+[ "$(id -u)" -eq 0 ] || { echo "bench-bpf: needs root" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "bench-bpf: needs /usr/bin/time (package time)" >&2; exit 1; }
+"$MMR" record --help >/dev/null 2>&1 || { echo "bench-bpf: $MMR has no record command" >&2; exit 1; }
+if "$MMR" record --help | grep -q -- '--bpf'; then
+	BPF="$MMR record --bpf -q"
+else
+	[ -x "$DRV" ] || { echo "bench-bpf: no BPF collector ($DRV; build with MMR_BPF=ON)" >&2; exit 1; }
+	BPF="$DRV"
+fi
+events=$(sed -n 's/^[[:space:]]*X([A-Z_0-9]*,[[:space:]]*\([a-z]*\),[[:space:]]*\([a-z_]*\)).*/\1:\2/p' \
+	libreplay/ingest/bpf/mmtrace.h | paste -sd, -)
+
+# Both start, then the workload runs inside both recordings' windows.
+/usr/bin/time -f '%U %S' -o "$T/tracefs.time" "$MMR" record -q -o "$T/tracefs.db" \
+	-d "$secs" -e "$events" >"$T/tracefs.out" 2>"$T/tracefs.err" &
+p1=$!
+/usr/bin/time -f '%U %S' -o "$T/bpf.time" $BPF ${BPF_OPTS:-} -o "$T/bpf.db" -d "$secs" \
+	>"$T/bpf.out" 2>"$T/bpf.err" &
+p2=$!
+sleep 2
+timeout "$((secs - 4))" $WORKLOAD >/dev/null 2>&1 || true
+wait $p1 || { cat "$T/tracefs.err" >&2; echo "bench-bpf: tracefs recorder failed" >&2; exit 1; }
+wait $p2 || { cat "$T/bpf.err" >&2; echo "bench-bpf: BPF collector failed" >&2; exit 1; }
+p1=""; p2=""
+
+row() {	# name db timefile
+	sqlite3 -separator ' ' "$2" "SELECT nr_events, (end_ts - start_ts) / 1e9,
+		(SELECT coalesce(sum(lost_events), 0) FROM run_cpu_stats s WHERE s.run_id = r.run_id)
+		FROM runs r ORDER BY run_id DESC LIMIT 1" | {
+		read -r n span lost
+		read -r u s < "$3"
+		cpu=$(echo "$u + $s" | bc -l)
+		printf "%-8s %10d %10.0f %10d %8.2f %10.2f\n" "$1" "$n" \
+			"$(echo "$n / $span" | bc -l)" "$lost" "$cpu" \
+			"$(echo "$cpu * 1000000 / ($n + 1)" | bc -l)"
+		echo "$cpu" > "$T/$1.cpu"
+	}
+}
+echo "workload: $WORKLOAD, ${secs} s recordings, both collectors at once${BPF_OPTS:+; bpf: $BPF_OPTS}"
+printf "%-8s %10s %10s %10s %8s %10s\n" collector events events/s lost cpu_s cpu_us/ev
+row tracefs "$T/tracefs.db" "$T/tracefs.time"
+row bpf "$T/bpf.db" "$T/bpf.time"
+printf "cpu ratio bpf/tracefs: %.3f (target <= 0.5)\n" \
+	"$(echo "$(cat "$T/bpf.cpu") / $(cat "$T/tracefs.cpu")" | bc -l)"
