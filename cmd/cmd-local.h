@@ -39,6 +39,9 @@ int cmd_resolve_runs(struct mmr_store *st, int64_t **runs, size_t *nr);
 /* Derives (when stale or @force) and detects each run. Return: 0 or EXIT_FAIL. */
 int cmd_derive_detect(struct mmr_store *st, const int64_t *runs, size_t nr,
 		      const struct mmr_storm_opts *o, int force);
+/* The same inside the caller's transaction. Return: 0 or EXIT_FAIL. */
+int cmd_derive_detect_in_txn(struct mmr_store *st, const int64_t *runs, size_t nr,
+			     const struct mmr_storm_opts *o, int force);
 
 /* The run to work on: @run if > 0 and present, else the first non-replay run. */
 int cmd_pick_run(struct mmr_store *st, int64_t *run);
