@@ -50,4 +50,9 @@ int replay_initial_state(struct mmr_store *st, int64_t run_id, struct mmr_model_
 int synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	      const char *const *sets, int nr_sets, int64_t *run_id);
 
+/* The superpageblock scenario "spb-stuck" (replay-synth-spb.c). */
+extern const char synth_spb_stuck_summary[];
+int synth_spb_stuck(struct mmr_store *st, uint64_t seed, const char *const *sets, int nr_sets,
+		    int64_t *run_id);
+
 #endif

@@ -68,12 +68,14 @@ static const struct mmr_synth_scenario public_list[] = {
 
 const struct mmr_synth_scenario *mmr_synth_scenarios(int *nr)
 {
-	static struct mmr_synth_scenario list[ARRAY_SIZE(scenarios)];
+	static struct mmr_synth_scenario list[ARRAY_SIZE(scenarios) + 1];
 
 	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		list[i] = (struct mmr_synth_scenario){ scenarios[i].name, scenarios[i].summary };
+	list[ARRAY_SIZE(scenarios)] = (struct mmr_synth_scenario){ "spb-stuck",
+		synth_spb_stuck_summary };	/* replay-synth-spb.c */
 	(void)public_list;
-	*nr = (int)ARRAY_SIZE(scenarios);
+	*nr = (int)ARRAY_SIZE(scenarios) + 1;
 	return list;
 }
 
@@ -434,6 +436,8 @@ int mmr_synth_check(const char *scenario, const char *const *sets, int nr_sets)
 {
 	struct synth_params p;
 
+	if (!strcmp(scenario, "spb-stuck"))	/* its parameters are checked as it runs */
+		return 0;
 	return synth_params_for(scenario, sets, nr_sets, &p);
 }
 
@@ -448,6 +452,8 @@ int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	char *params = NULL, source[96];
 	int err;
 
+	if (!strcmp(scenario, "spb-stuck"))	/* replay-synth-spb.c */
+		return synth_spb_stuck(st, seed, sets, nr_sets, run_id);
 	err = synth_params_for(scenario, sets, nr_sets, &p);
 	if (err)
 		return err;

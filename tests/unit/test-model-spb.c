@@ -89,7 +89,6 @@ static void random_run(const char *preset, uint64_t seed, struct mmr_model_stats
 			req.order = order;
 			req.time = t;
 			assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
-			if (getenv("SPBDBG")) print_message("op %d alloc o%u gfp %llx -> %lld\n", op, order, (unsigned long long)k->gfp, (long long)res.pfn);
 			if (res.pfn >= 0)
 				live[nr_live++] = next_owner;
 			next_owner++;
@@ -123,7 +122,6 @@ static void test_random_invariants(void **state)
 	struct mmr_model_stats s;
 
 	(void)state;
-	if (getenv("SPBPRE")) random_run(getenv("SPBPRE"), 0x9e3779b97f4a7c15ull, &s);
 	random_run("spb", 0x9e3779b97f4a7c15ull, &s);
 	assert_true(s.nr_alloc > 1000);
 	random_run("spb_p43", 0x1234567ull, &s);
