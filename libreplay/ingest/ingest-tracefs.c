@@ -987,6 +987,10 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 
 	tracefs_trace_off(r->inst);
 	r->t_off = now_mono();
+	/* the host as it was when tracing stopped, before the drain takes its time */
+	err = mmr_host_snapshot_live(st, r->run_id, "end", r->mono ? r->t_off : r->last_ts);
+	if (err)
+		return err;
 	/* everything the buffers still hold, then every record in order */
 	reader_stop(r);
 	for (;;) {
@@ -1008,9 +1012,6 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	reader_join(r);
 	take_pages(r, 0);
 	err = emit(r, UINT64_MAX);
-	if (err)
-		return err;
-	err = mmr_host_snapshot_live(st, r->run_id, "end", r->mono ? now_mono() : r->last_ts);
 	if (err)
 		return err;
 	read_stats(r);
