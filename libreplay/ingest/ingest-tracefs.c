@@ -92,7 +92,7 @@ struct mmr_recorder {
 	int			reader_done;	/* (lock) */
 	int			reader_err;	/* (lock) */
 	uint64_t		reader_stalls;	/* rounds stopped by max_queued (lock) */
-	uint64_t		order_breaks;	/* writes without a read horizon (lock) */
+	uint64_t		order_breaks;	/* rounds written without a read horizon (lock) */
 	struct tep_handle	*tep;
 	struct ingest_decoder	dec;
 	int			dec_ready;
@@ -695,7 +695,8 @@ static void *reader_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		stop = r->reader_stop;
-		full = r->nr_queued >= r->max_queued;
+		/* at the end everything is read: the writer is draining the queue */
+		full = !stop && r->nr_queued >= r->max_queued;
 		if (full)
 			r->reader_stalls++;
 		pthread_mutex_unlock(&r->lock);
@@ -759,8 +760,8 @@ static uint64_t take_pages(struct mmr_recorder *r, uint64_t wait_ns)
 	 * A CPU that has not been found empty for a long time (a relentless writer),
 	 * or a queue near its cap: order is given up rather than memory or events.
 	 */
-	if (r->nr_queued > r->max_queued / 2 ||
-	    (r->mono && now_mono() > limit + STALE_HORIZON_NS)) {
+	if (limit != UINT64_MAX && r->nr_queued &&
+	    (r->nr_queued > r->max_queued / 2 || now_mono() > limit + STALE_HORIZON_NS)) {
 		limit = UINT64_MAX;
 		r->order_breaks++;
 	}
@@ -1027,6 +1028,10 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->dec.nr_bad);
 	if (!err)
 		err = mmr_store_run_fact(st, r->run_id, "undecodable_records", num);
+	/* writes made without knowing every CPU was read that far (see take_pages()) */
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->order_breaks);
+	if (!err && r->order_breaks)
+		err = mmr_store_run_fact(st, r->run_id, "unordered_writes", num);
 	if (!err)
 		err = mmr_store_run_finish(st, r->run_id, r->first_ts, r->last_ts, r->n, true);
 	if (!err)
