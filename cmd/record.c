@@ -50,6 +50,8 @@ static int should_stop(void *arg)
 	struct record_ctx *c = arg;
 	int status;
 
+	if (cmd_stop)
+		return 1;	/* before the command is started, too */
 	if (!c->started) {
 		/* tracing is on from the first call: start the command now */
 		c->started = 1;
