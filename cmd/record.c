@@ -41,6 +41,7 @@ struct record_ctx {
 	char			**argv;		/* COMMAND, NULL for none */
 	pid_t			child;
 	int			child_status;
+	int			child_exited;
 	int			started;
 	int			spawn_error;
 };
@@ -78,6 +79,7 @@ static int should_stop(void *arg)
 	if (c->child > 0 && waitpid(c->child, &status, WNOHANG) == c->child) {
 		c->child = 0;
 		c->child_status = status;
+		c->child_exited = 1;
 		return 1;
 	}
 	return 0;
@@ -213,7 +215,7 @@ int cmd_record(int argc, char **argv)
 		if (s.undecodable)
 			printf("run %lld: %llu records could not be decoded\n", (long long)run,
 			       (unsigned long long)s.undecodable);
-		if (ctx.argv && !ctx.child && !ctx.spawn_error && WIFEXITED(ctx.child_status))
+		if (ctx.child_exited && WIFEXITED(ctx.child_status))
 			printf("run %lld: '%s' exited with status %d\n", (long long)run,
 			       ctx.argv[0], WEXITSTATUS(ctx.child_status));
 	}
