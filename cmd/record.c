@@ -218,6 +218,9 @@ int cmd_record(int argc, char **argv)
 		if (ctx.child_exited && WIFEXITED(ctx.child_status))
 			printf("run %lld: '%s' exited with status %d\n", (long long)run,
 			       ctx.argv[0], WEXITSTATUS(ctx.child_status));
+		else if (ctx.child_exited && WIFSIGNALED(ctx.child_status))
+			printf("run %lld: '%s' was killed by signal %d\n", (long long)run,
+			       ctx.argv[0], WTERMSIG(ctx.child_status));
 	}
 	if (verbose) {
 		struct rusage ru;
