@@ -199,6 +199,12 @@ int cmd_record(int argc, char **argv)
 		fprintf(stderr, "mmreplay record: WARNING: run %lld lost %llu events in the ring "
 			"buffer: counts and rates are lower bounds; use a larger --buffer-kb or "
 			"--no-alloc-stream\n", (long long)run, (unsigned long long)s.lost);
+	if (err == -MMR_E_FULL) {
+		fprintf(stderr, "mmreplay record: disk full writing '%s': recording stopped; run "
+			"%lld keeps what was committed and is marked incomplete\n", output,
+			(long long)run);
+		goto out;
+	}
 	if (err) {
 		if (run > 0)
 			cmd_fail(err, "recording stopped; run %lld keeps what was committed before "
