@@ -1033,6 +1033,8 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	if (!err && r->order_breaks)
 		err = mmr_store_run_fact(st, r->run_id, "unordered_writes", num);
 	if (!err)
+		err = mmr_store_build_indexes(st);	/* as import does: sample lookups */
+	if (!err)
 		err = mmr_store_run_finish(st, r->run_id, r->first_ts, r->last_ts, r->n, true);
 	if (!err)
 		err = mmr_store_commit(st);
