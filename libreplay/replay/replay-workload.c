@@ -27,8 +27,8 @@
 enum { SRC_ALLOC, SRC_FREE, SRC_DR_BEGIN, SRC_DR_END, SRC_C_BEGIN, SRC_C_END, NR_SRC };
 
 static const char *const src_sql[NR_SRC] = {
-	"SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
-	"WHERE run_id = ?1 ORDER BY ts, seq",
+	("SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
+	 "WHERE run_id = ?1 ORDER BY ts, seq"),
 	"SELECT ts, seq, pid, pfn, \"order\" FROM mm_page_free WHERE run_id = ?1 ORDER BY ts, seq",
 	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_begin WHERE run_id = ?1 ORDER BY ts, seq",
 	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_end WHERE run_id = ?1 ORDER BY ts, seq",
