@@ -87,6 +87,7 @@ struct bpf_counts {
 	uint64_t	dropped;	/* records lost to a full ring buffer (all CPUs) */
 	uint64_t	filtered;	/* page events left out by the filters and sampling */
 	uint64_t	stalls;		/* events stored with a cgroup id */
+	uint64_t	missed;		/* program runs the kernel skipped (recursion) */
 	uint64_t	first_ts;	/* first and last event time, ns on MMR_BPF_CLOCK */
 	uint64_t	last_ts;
 };
@@ -99,6 +100,7 @@ struct mmr_bpf {
 
 	struct mmr_store	*st;		/* set by mmr_bpf_run() */
 	bool			writing;	/* records go to the run (else dropped) */
+	uint64_t		missed_base;	/* recursion misses before the run */
 	int64_t			run_id;
 	struct mmr_writer	*w;
 	struct mmr_stmt		*cg_ins;
@@ -565,6 +567,29 @@ static void read_counters(struct mmr_bpf *b, uint64_t *dropped, uint64_t *filter
 	free(vals);
 }
 
+/*
+ * Tracepoint hits the kernel did not run our program for: a BPF program does not
+ * run nested in another on the same CPU (an interrupt that frees a page while a
+ * program runs, for instance), and the kernel counts each such miss per program.
+ * Those events are lost without a ring-buffer drop.
+ */
+static uint64_t recursion_misses(struct mmr_bpf *b)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, b->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 /* Zeroes the kernel's counters: drops before the run are not the run's. */
 static void reset_counters(struct mmr_bpf *b)
 {
@@ -581,6 +606,7 @@ static void reset_counters(struct mmr_bpf *b)
 static int bpf_finish(struct mmr_bpf *b)
 {
 	struct mmr_stmt *s = NULL;
+	char num[32];
 	uint64_t *drops;
 	int err;
 
@@ -609,6 +635,18 @@ static int bpf_finish(struct mmr_bpf *b)
 		err = mmr_store_cpu_stat(b->st, b->run_id, &cs);
 	}
 	free(drops);
+	if (err)
+		return err;
+
+	b->stats.missed = recursion_misses(b) - b->missed_base;
+	snprintf(num, sizeof(num), "%" PRIu64, b->stats.missed);
+	err = mmr_store_run_fact(b->st, b->run_id, "bpf.recursion_misses", num);
+	if (!err)
+		err = mmr_store_run_metric(b->st, b->run_id, "bpf.recursion_misses",
+					   (double)b->stats.missed);
+	if (!err)
+		err = mmr_store_run_metric(b->st, b->run_id, "bpf.filtered_events",
+					   (double)b->stats.filtered);
 	if (err)
 		return err;
 
@@ -659,10 +697,11 @@ static void fill_status(struct mmr_bpf *b, uint64_t t0, uint64_t now, uint64_t *
 	double dt = (double)(now - *last_t) / 1e9;
 
 	read_counters(b, &b->stats.dropped, &b->stats.filtered, NULL);
+	b->stats.missed = recursion_misses(b) - b->missed_base;
 	s->elapsed_s = (double)(now - t0) / 1e9;
 	s->events = b->stats.events;
 	s->events_per_s = dt > 0 ? (double)(b->stats.events - *last_n) / dt : 0;
-	s->lost = b->stats.dropped;
+	s->lost = b->stats.dropped + b->stats.missed;
 	s->direct_reclaims = b->w ? mmr_writer_count(b->w, MMR_EV_DIRECT_RECLAIM_BEGIN) : 0;
 	s->undecodable = b->bad;
 	*last_n = b->stats.events;
@@ -728,6 +767,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 	ring_buffer__consume(b->rb);
 	memset(b->read, 0, (size_t)b->nr_cpus * sizeof(*b->read));
 	reset_counters(b);
+	b->missed_base = recursion_misses(b);
 	b->writing = true;
 
 	t0 = last_commit = last_sample = last_status = last_t = mono_ns();
