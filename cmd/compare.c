@@ -57,7 +57,11 @@ struct metric {
 	const char	*metric;
 	const char	*recorded_sql;
 	bool		fraction;	/* printed with decimals */
+	int		summary;	/* a field of the storms summary, for every run */
 };
+
+/* Fields of struct mmr_storm_summary that compare prints. */
+enum { SUM_NONE, SUM_STORMS, SUM_STORM_S, SUM_DR_STALL_S, SUM_COMPACT_STALL_S };
 
 #define FRAGMENTING_SQL								\
 	"SELECT count(*) FROM mm_page_alloc_extfrag WHERE run_id = ?1 AND "	\
@@ -69,42 +73,46 @@ struct metric {
 
 static const struct metric metrics[] = {
 	{ "allocation requests", NULL, "alloc.requests",
-	  "SELECT count(*) FROM mm_page_alloc WHERE run_id = ?1", false },
+	  "SELECT count(*) FROM mm_page_alloc WHERE run_id = ?1", false, SUM_NONE },
 	{ "direct reclaim entries",
 	  "SELECT count(*) FROM mm_vmscan_direct_reclaim_begin WHERE run_id = ?1", NULL, NULL,
-	  false },
+	  false, SUM_NONE },
 	{ "direct reclaim pages",
 	  "SELECT coalesce(sum(nr_reclaimed), 0) FROM mm_vmscan_direct_reclaim_end "
-	  "WHERE run_id = ?1", NULL, NULL, false },
-	{ "  of unmovable requests", NULL, "reclaim.direct_pages.unmovable", NULL, false },
-	{ "  of reclaimable requests", NULL, "reclaim.direct_pages.reclaimable", NULL, false },
-	{ "over-reclaim pages", NULL, "reclaim.over_reclaim_pages", NULL, false },
-	{ "modelled stall s", NULL, "stall.modelled_s", NULL, true },
+	  "WHERE run_id = ?1", NULL, NULL, false, SUM_NONE },
+	{ "  of unmovable requests", NULL, "reclaim.direct_pages.unmovable", NULL, false, SUM_NONE },
+	{ "  of reclaimable requests", NULL, "reclaim.direct_pages.reclaimable", NULL, false, SUM_NONE },
+	{ "over-reclaim pages", NULL, "reclaim.over_reclaim_pages", NULL, false, SUM_NONE },
+	{ "direct reclaim stall s", NULL, NULL, NULL, true, SUM_DR_STALL_S },
 	{ "retries without progress", NULL, "reclaim.no_progress_retries",
 	  "SELECT count(*) FROM reclaim_retry_zone WHERE run_id = ?1 AND no_progress_loops > 0",
-	  false },
+	  false, SUM_NONE },
 	{ "kswapd pages", NULL, "reclaim.kswapd_pages", VMSTAT_DELTA_SQL("pgsteal_kswapd"),
-	  false },
+	  false, SUM_NONE },
 	{ "direct compaction calls",
 	  "SELECT count(*) FROM mm_compaction_try_to_compact_pages WHERE run_id = ?1", NULL,
-	  NULL, false },
+	  NULL, false, SUM_NONE },
 	{ "compaction stalls", NULL, "compact.stalls", VMSTAT_DELTA_SQL("compact_stall"),
-	  false },
+	  false, SUM_NONE },
 	{ "compaction successes", NULL, "compact.success", VMSTAT_DELTA_SQL("compact_success"),
-	  false },
-	{ "compaction failures", NULL, "compact.fail", VMSTAT_DELTA_SQL("compact_fail"), false },
+	  false, SUM_NONE },
+	{ "compaction failures", NULL, "compact.fail", VMSTAT_DELTA_SQL("compact_fail"), false, SUM_NONE },
 	{ "fallbacks", "SELECT count(*) FROM mm_page_alloc_extfrag WHERE run_id = ?1", NULL,
-	  NULL, false },
-	{ "fragmenting fallbacks", FRAGMENTING_SQL, NULL, NULL, false },
-	{ "mixed pageblocks at end", NULL, "blocks.mixed_end", NULL, false },
-	{ "order-9 success rate", NULL, "alloc.order9_success_ratio", NULL, true },
-	{ "OOM events", "SELECT count(*) FROM mark_victim WHERE run_id = ?1", NULL, NULL, false },
+	  NULL, false, SUM_NONE },
+	{ "fragmenting fallbacks", FRAGMENTING_SQL, NULL, NULL, false, SUM_NONE },
+	{ "mixed pageblocks at end", NULL, "blocks.mixed_end", NULL, false, SUM_NONE },
+	{ "order-9 success rate", NULL, "alloc.order9_success_ratio", NULL, true, SUM_NONE },
+	{ "compaction stall s", NULL, NULL, NULL, true, SUM_COMPACT_STALL_S },
+	{ "OOM events", "SELECT count(*) FROM mark_victim WHERE run_id = ?1", NULL, NULL, false, SUM_NONE },
+	{ "storms", NULL, NULL, NULL, false, SUM_STORMS },
+	{ "storm time s", NULL, NULL, NULL, true, SUM_STORM_S },
 };
 
 struct column {
-	const char	*name;
-	int64_t		run_id;
-	bool		replay;
+	const char			*name;
+	int64_t				run_id;
+	bool				replay;
+	struct mmr_storm_summary	sum;
 };
 
 /* The value of one metric for one run; NAN when the run has none. */
@@ -116,6 +124,12 @@ static int metric_value(struct mmr_store *st, const struct metric *m, const stru
 	int rc, err;
 
 	*out = NAN;
+	switch (m->summary) {
+	case SUM_STORMS: *out = (double)c->sum.storms; return 0;
+	case SUM_STORM_S: *out = (double)c->sum.storm_ns / 1e9; return 0;
+	case SUM_DR_STALL_S: *out = (double)c->sum.dr_stall_ns / 1e9; return 0;
+	case SUM_COMPACT_STALL_S: *out = (double)c->sum.compact_stall_ns / 1e9; return 0;
+	}
 	if (!sql && c->replay && m->metric)
 		sql = "SELECT value FROM run_metrics WHERE run_id = ?1 AND name = ?2";
 	else if (!sql && !c->replay)
@@ -267,6 +281,21 @@ out:
 	free(bufs);
 	free(vals);
 	free(names);
+	return err;
+}
+
+/* The recording's storms tables, derived now if they are missing or stale. */
+static int ensure_storms(struct mmr_store *st, int64_t run)
+{
+	int err = mmr_storms_derived(st, run, NULL);
+
+	if (err < 0)
+		return err;
+	if (err == 1)
+		return 0;
+	err = mmr_storms_derive(st, run, NULL);
+	if (!err)
+		err = mmr_storms_detect(st, run, NULL);
 	return err;
 }
 
@@ -432,14 +461,49 @@ int cmd_compare(int argc, char **argv)
 		cols[ncols++] = (struct column){ .name = policies[i], .run_id = res.run_id,
 						 .replay = true };
 	}
-	if (with_recorded)
+	if (with_recorded) {
 		cols[ncols++] = (struct column){ .name = "recorded", .run_id = run };
+		err = ensure_storms(st, run);
+		if (err) {
+			cmd_fail(err, "deriving the storms tables of run %lld", (long long)run);
+			goto out;
+		}
+	}
+	for (int i = 0; i < ncols; i++) {
+		err = mmr_storms_summary(out && cols[i].replay ? out : st, cols[i].run_id,
+					 &cols[i].sum);
+		if (err) {
+			cmd_fail(err, "reading the storms of run %lld", (long long)cols[i].run_id);
+			goto out;
+		}
+	}
+	if (plot) {
+		const int64_t *ids = NULL;
+		int64_t runs[64];
+		const char *labels[64];
+		int n = 0;
+
+		for (int i = 0; i < ncols && n < 64; i++) {
+			if (!cols[i].replay)
+				continue;
+			runs[n] = cols[i].run_id;
+			labels[n++] = cols[i].name;
+		}
+		ids = runs;
+		err = mmr_plot_svg(out ? out : st, ids, labels, (size_t)n, plot, NULL);
+		if (err) {
+			cmd_fail(err, "drawing %s", plot);
+			goto out;
+		}
+		if (!quiet)
+			fprintf(stderr, "mmreplay compare: wrote %s\n", plot);
+	}
+	fflush(stderr);
 	err = print_comparison(out ? out : st, cols, ncols, with_recorded, fmt);
 	if (err) {
 		cmd_fail(err, "printing the comparison");
 		goto out;
 	}
-	(void)plot;
 	ret = EXIT_OK;
 out:
 	mmr_store_close(out);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "cmd-local.h"
@@ -265,6 +266,15 @@ int cmd_record(int argc, char **argv)
 		if (ctx.argv && !ctx.child && !ctx.spawn_error && WIFEXITED(ctx.child_status))
 			printf("run %lld: '%s' exited with status %d\n", (long long)run,
 			       ctx.argv[0], WEXITSTATUS(ctx.child_status));
+	}
+	if (verbose) {
+		struct rusage ru;
+
+		if (!getrusage(RUSAGE_SELF, &ru))
+			fprintf(stderr, "mmreplay record: recorder CPU %.2f s user %.2f s system, "
+				"%ld MiB peak resident\n", (double)ru.ru_utime.tv_sec +
+				(double)ru.ru_utime.tv_usec / 1e6, (double)ru.ru_stime.tv_sec +
+				(double)ru.ru_stime.tv_usec / 1e6, ru.ru_maxrss / 1024);
 	}
 	ret = ctx.spawn_error ? EXIT_FAIL : EXIT_OK;
 out:

@@ -88,7 +88,8 @@ CREATE INDEX compaction_runs_run ON compaction_runs (run_id, start_ts);
 -- Direct compaction stalls (the kernel's COMPACTSTALL): one per
 -- mm_compaction_try_to_compact_pages. The stall lasts until that task's next
 -- allocation result (mm_page_alloc), its next stall, its next direct reclaim, or the
--- end of the trace, whichever comes first. outcome (the kernel's COMPACTSUCCESS /
+-- end of the trace, whichever comes first (an allocation result is looked for up to
+-- 10 s after the stall began). outcome (the kernel's COMPACTSUCCESS /
 -- COMPACTFAIL): 'success' when it ends with a successful mm_page_alloc of that order,
 -- or, without an allocation event, when a zone's compaction ended with status
 -- success; 'fail' otherwise; 'unknown' when the trace ended during it.
@@ -221,7 +222,7 @@ CREATE TABLE storm_tasks (
 	storm		INTEGER NOT NULL,
 	rank		INTEGER NOT NULL,
 	pid		INTEGER,
-	comm		TEXT,			-- from tasks, NULL if unknown
+	comm		TEXT,			-- from tasks (a replay: its source run's), or NULL
 	dr_entries	INTEGER NOT NULL,
 	compact_stalls	INTEGER NOT NULL,
 	stall_ns	INTEGER NOT NULL,

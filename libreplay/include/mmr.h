@@ -452,9 +452,9 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 			     const struct mmr_value *vals);
 
 #include "mmr/model.h"
+#include "mmr/storms.h"
 #include "mmr/replay.h"
 #include "mmr/record.h"
-#include "mmr/storms.h"
 #include "mmr/bpf.h"
 
 #ifdef __cplusplus

@@ -10,15 +10,18 @@
  * mmr_record_close() and, should this process die first (a crash, SIGKILL), by a
  * watchdog process that waits for our end on a pipe.
  *
- * Ordering: the instance uses the "mono" trace clock (CLOCK_MONOTONIC), so the
- * reader knows which timestamps can still arrive. A round reads every CPU until
- * its buffer is empty, then writes the records older than the start of the round
- * (less HOLD_NS) in timestamp order; later ones wait for the next round, when any
- * CPU that could still hold an older record has been read again. The same clock
+ * Two threads: a reader thread drains the per-CPU buffers into a queue of pages in
+ * memory, so that a slow commit (fsync) never stalls reading and overruns the ring
+ * buffer; the calling thread parses, decodes and writes. Ordering: the instance
+ * uses the "mono" trace clock (CLOCK_MONOTONIC). When a reader round has found
+ * every CPU empty, every record older than the start of that round (less HOLD_NS)
+ * has been read: the writer stores those in timestamp order and holds later ones
+ * until a later round vouches for them. The same clock
  * timestamps the vmstat/PSI samples and snapshots, so they line up with events.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,10 +37,15 @@
 
 #define HOLD_NS			(2 * 1000 * 1000ull)	/* reserve-to-commit window, generous */
 #define PAGES_PER_ROUND		256			/* per CPU, before the others get a turn */
-#define IDLE_SLEEP_NS		(10 * 1000 * 1000)
+#define IDLE_SLEEP_NS		(10 * 1000 * 1000)	/* writer: longest wait for pages */
+#define READ_SLEEP_NS		(20 * 1000 * 1000)	/* reader: pause once caught up */
+#define PAGE_SLACK		256	/* a page with less room left than this is full */
+#define STALE_HORIZON_NS	(2000 * 1000 * 1000ull)
 #define STATUS_NS		(500 * 1000 * 1000ull)
 #define DEFAULT_BUFFER_KB	16384
 #define MAX_SPECS		256
+#define MAX_QUEUED_BYTES	(256u << 20)	/* read but not yet stored; past it the
+						 * kernel buffer absorbs, then overruns */
 
 struct rec_page {
 	struct rec_page	*next;
@@ -48,7 +56,10 @@ struct rec_cpu {
 	int			cpu;
 	int			fd;		/* per_cpu/cpuN/trace_pipe_raw, non-blocking */
 	struct kbuffer		*kbuf;
-	struct rec_page		*head, *tail;	/* read, not yet parsed */
+	struct kbuffer		*rkbuf;		/* the reader thread's, to size pages */
+	uint64_t		empty_at;	/* reader: all committed before was read */
+	struct rec_page		*in_head, *in_tail;	/* read by the reader thread (lock) */
+	struct rec_page		*head, *tail;	/* taken over by the writer, not yet parsed */
 	struct rec_page		*cur;		/* loaded in kbuf */
 	void			*ev;		/* current record of cur, NULL if none */
 	unsigned long long	ts;
@@ -68,7 +79,20 @@ struct mmr_recorder {
 	int			nr_cpus;
 	struct rec_cpu		*cpus;
 	size_t			page_size;
-	struct rec_page		*free_pages;
+	struct rec_page		*free_pages;	/* (lock) */
+	unsigned int		nr_queued;	/* pages read, not yet parsed (lock) */
+	unsigned int		max_queued;
+	/* the reader thread */
+	pthread_t		reader;
+	int			reader_running;
+	pthread_mutex_t		lock;
+	pthread_cond_t		cond;		/* pages arrived or the reader ended */
+	uint64_t		drained_until;	/* every record older is read (lock) */
+	int			reader_stop;	/* 1: drain and end (lock) */
+	int			reader_done;	/* (lock) */
+	int			reader_err;	/* (lock) */
+	uint64_t		reader_stalls;	/* rounds stopped by max_queued (lock) */
+	uint64_t		order_breaks;	/* writes without a read horizon (lock) */
 	struct tep_handle	*tep;
 	struct ingest_decoder	dec;
 	int			dec_ready;
@@ -81,7 +105,10 @@ struct mmr_recorder {
 	struct mmr_writer	*w;
 	int64_t			run_id;
 	uint64_t		first_ts, last_ts, n;
+	uint64_t		t_off;		/* when tracing was switched off */
 };
+
+static void reader_join(struct mmr_recorder *r);
 
 static uint64_t now_mono(void)
 {
@@ -191,35 +218,90 @@ static int parse_spec(const char *spec, struct rec_event *e)
 	return 0;
 }
 
-/* Enables one event (or system) in our instance. Return: 1 enabled, 0 missing. */
-static int enable_one(struct mmr_recorder *r, const struct rec_event *e)
+/* Adds the format of system:name to the recorder's tep. */
+static int load_format(struct mmr_recorder *r, const char *system, const char *name)
 {
-	char dir[256];
+	char *buf;
+	int size = 0, err = 0;
 
-	if (e->name[0]) {
-		if (!tracefs_event_file_exists(r->inst, e->system, e->name, "enable"))
-			return 0;
-		if (tracefs_event_enable(r->inst, e->system, e->name))
-			return 0;
-		sb_addf(&r->enabled, "%s%s:%s", r->enabled.len ? "," : "", e->system, e->name);
-		return 1;
-	}
-	snprintf(dir, sizeof(dir), "events/%s", e->system);
-	if (!tracefs_dir_exists(r->inst, dir) || tracefs_event_enable(r->inst, e->system, NULL))
+	buf = tracefs_event_file_read(NULL, system, name, "format", &size);
+	if (!buf || size <= 0) {
+		free(buf);
+		mmr_warn("cannot read the format of '%s:%s'", system, name);
 		return 0;
-	sb_addf(&r->enabled, "%s%s", r->enabled.len ? "," : "", e->system);
-	return 1;
+	}
+	if (tep_parse_event(r->tep, buf, (unsigned long)size, system)) {
+		mmr_warn("cannot parse the format of '%s:%s'; its records are skipped", system,
+			 name);
+	}
+	free(buf);
+	return err;
 }
 
-static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *opts,
-			 const char **systems, int *nr_systems)
+/*
+ * Enables one event (or a whole system) in our instance, by writing its enable
+ * file there, and loads its format. Return: 1 enabled, 0 missing, or an error.
+ */
+static int enable_one(struct mmr_recorder *r, const struct rec_event *e)
+{
+	char path[320];
+	char **names;
+	int err = 0;
+
+	if (e->name[0]) {
+		snprintf(path, sizeof(path), "events/%s/%s/enable", e->system, e->name);
+		if (!tracefs_file_exists(r->inst, path) ||
+		    tracefs_instance_file_write(r->inst, path, "1") <= 0)
+			return 0;
+		sb_addf(&r->enabled, "%s%s:%s", r->enabled.len ? "," : "", e->system, e->name);
+		err = load_format(r, e->system, e->name);
+		return err ? err : 1;
+	}
+	snprintf(path, sizeof(path), "events/%s/enable", e->system);
+	if (!tracefs_file_exists(r->inst, path) ||
+	    tracefs_instance_file_write(r->inst, path, "1") <= 0)
+		return 0;
+	sb_addf(&r->enabled, "%s%s", r->enabled.len ? "," : "", e->system);
+	names = tracefs_system_events(NULL, e->system);
+	for (int i = 0; names && names[i] && !err; i++)
+		err = load_format(r, e->system, names[i]);
+	tracefs_list_free(names);
+	return err ? err : 1;
+}
+
+/* An empty tep for this machine's formats: page header, sizes, byte order. */
+static int tep_setup(struct mmr_recorder *r)
+{
+	char *buf;
+	int size = 0;
+
+	r->tep = tep_alloc();
+	if (!r->tep)
+		return -ENOMEM;
+	tep_set_long_size(r->tep, (int)sizeof(long));
+	tep_set_page_size(r->tep, getpagesize());
+	tep_set_local_bigendian(r->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+				TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_file_bigendian(r->tep, __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+			       TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	buf = tracefs_instance_file_read(NULL, "events/header_page", &size);
+	if (buf && size > 0)
+		tep_parse_header_page(r->tep, buf, (unsigned long)size, (int)sizeof(long));
+	free(buf);
+	return 0;
+}
+
+static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *opts)
 {
 	struct rec_event *ev;
-	int nr = 0, on = 0, err = 0;
+	int nr = 0, on = 0, err;
 
 	ev = calloc(MAX_SPECS, sizeof(*ev));
 	if (!ev)
 		return -ENOMEM;
+	err = tep_setup(r);
+	if (err)
+		goto out;
 	if (opts->events && opts->nr_events > 0) {
 		for (int i = 0; i < opts->nr_events && nr < MAX_SPECS; i++) {
 			err = parse_spec(opts->events[i], &ev[nr]);
@@ -241,34 +323,42 @@ static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *o
 			nr++;
 		}
 	}
-	*nr_systems = 0;
 	for (int i = 0; i < nr; i++) {
-		int k;
+		int ret = enable_one(r, &ev[i]);
 
-		if (enable_one(r, &ev[i])) {
+		if (ret < 0) {
+			err = ret;
+			goto out;
+		}
+		if (ret) {
 			on++;
-		} else {
-			mmr_warn("event '%s%s%s' is not available on this kernel; recording the rest",
-				 ev[i].system, ev[i].name[0] ? ":" : "", ev[i].name);
-			sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
-				ev[i].name[0] ? ":" : "", ev[i].name);
 			continue;
 		}
-		for (k = 0; k < *nr_systems; k++)
-			if (!strcmp(systems[k], ev[i].system))
-				break;
-		if (k == *nr_systems && k < 31) {
-			systems[k] = strdup(ev[i].system);
-			if (!systems[k]) {
-				err = -ENOMEM;
-				goto out;
-			}
-			(*nr_systems)++;
-		}
+		sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
+			ev[i].name[0] ? ":" : "", ev[i].name);
 	}
 	if (!on) {
-		mmr_err("none of the requested events exists on this kernel");
+		mmr_err("none of the requested events exists on this kernel (%s)",
+			sb_str(&r->missing));
 		err = -MMR_E_NO_EVENT;
+		goto out;
+	}
+	for (int i = 0; i < nr; i++) {
+		char name[200];
+
+		snprintf(name, sizeof(name), "%s%s%s", ev[i].system, ev[i].name[0] ? ":" : "",
+			 ev[i].name);
+		/* the list is short: a linear search is fine */
+		for (const char *m = strstr(sb_str(&r->missing), name); m;
+		     m = strstr(m + 1, name)) {
+			size_t k = strlen(name);
+
+			if ((m == sb_str(&r->missing) || m[-1] == ',') && (!m[k] || m[k] == ',')) {
+				mmr_warn("event '%s' is not available on this kernel; recording the "
+					 "rest", name);
+				break;
+			}
+		}
 	}
 out:
 	free(ev);
@@ -286,6 +376,7 @@ static int open_cpus(struct mmr_recorder *r)
 	if (!tracefs_instance_file_read_number(r->inst, "buffer_subbuf_size_kb", &sub_kb) &&
 	    sub_kb > 0 && sub_kb <= 1024)
 		r->page_size = (size_t)sub_kb * 1024;
+	r->max_queued = (unsigned int)(MAX_QUEUED_BYTES / r->page_size);
 	r->nr_cpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (r->nr_cpus <= 0)
 		r->nr_cpus = 1;
@@ -313,7 +404,10 @@ static int open_cpus(struct mmr_recorder *r)
 		rc->kbuf = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
 					 __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
 					 KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
-		if (!rc->kbuf)
+		rc->rkbuf = kbuffer_alloc(sizeof(long) == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+					  __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__ ?
+					  KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+		if (!rc->kbuf || !rc->rkbuf)
 			return -ENOMEM;
 	}
 	return 0;
@@ -341,9 +435,8 @@ static int check_tracefs(void)
 int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **out)
 {
 	static const struct mmr_record_opts defaults = { 0 };
-	const char *systems[32] = { 0 };
 	struct mmr_recorder *r;
-	int nr_systems = 0, err;
+	int err;
 
 	if (!opts)
 		opts = &defaults;
@@ -355,6 +448,8 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 		return -ENOMEM;
 	r->watchdog = -1;
 	r->watchdog_fd = -1;
+	pthread_mutex_init(&r->lock, NULL);
+	pthread_cond_init(&r->cond, NULL);
 	r->opts = *opts;
 	r->opts.events = NULL;
 	r->opts.nr_events = 0;
@@ -400,15 +495,9 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 	if (!r->mono)
 		mmr_warn("no 'mono' trace clock: events of different CPUs may be stored slightly "
 			 "out of order");
-	err = enable_events(r, opts, systems, &nr_systems);
+	err = enable_events(r, opts);
 	if (err)
 		goto fail;
-	r->tep = tracefs_local_events_system(NULL, systems);
-	if (!r->tep) {
-		mmr_err("cannot read the event formats from tracefs");
-		err = -MMR_E_TRACEFS;
-		goto fail;
-	}
 	err = decoder_init(&r->dec, r->tep);
 	if (err)
 		goto fail;
@@ -416,13 +505,9 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 	err = open_cpus(r);
 	if (err)
 		goto fail;
-	for (int i = 0; i < nr_systems; i++)
-		free((char *)systems[i]);
 	*out = r;
 	return 0;
 fail:
-	for (int i = 0; i < nr_systems; i++)
-		free((char *)systems[i]);
 	mmr_record_close(r);
 	return err;
 }
@@ -435,14 +520,20 @@ void mmr_record_close(struct mmr_recorder *r)
 		return;
 	if (r->inst)
 		tracefs_trace_off(r->inst);
+	reader_join(r);
 	for (int c = 0; r->cpus && c < r->nr_cpus; c++) {
 		struct rec_cpu *rc = &r->cpus[c];
 
 		if (rc->fd >= 0)
 			close(rc->fd);
 		kbuffer_free(rc->kbuf);
+		kbuffer_free(rc->rkbuf);
 		while ((p = rc->head)) {
 			rc->head = p->next;
+			free(p);
+		}
+		while ((p = rc->in_head)) {
+			rc->in_head = p->next;
 			free(p);
 		}
 		free(rc->cur);
@@ -465,6 +556,8 @@ void mmr_record_close(struct mmr_recorder *r)
 	if (r->tep)
 		tep_free(r->tep);
 	free(r->inst_dir);
+	pthread_mutex_destroy(&r->lock);
+	pthread_cond_destroy(&r->cond);
 	sb_release(&r->enabled);
 	sb_release(&r->missing);
 	free(r);
@@ -472,6 +565,7 @@ void mmr_record_close(struct mmr_recorder *r)
 
 /* -------------------------------------------------------------- reading */
 
+/* The page pool; callers hold r->lock. */
 static struct rec_page *page_get(struct mmr_recorder *r)
 {
 	struct rec_page *p = r->free_pages;
@@ -489,37 +583,189 @@ static void page_put(struct mmr_recorder *r, struct rec_page *p)
 	r->free_pages = p;
 }
 
-/* Reads up to @max pages of one CPU. Return: 1 if more may be waiting, 0 if the
- * buffer is empty, or a negative error. */
+/*
+ * Reader thread: reads up to @max pages of one CPU into its in-queue. Only a read
+ * that finds the buffer empty proves that every record committed before it began
+ * has been read (c->empty_at). A page the writer had not filled (the kernel then
+ * copies out what is committed) usually means we are close: one more read is made,
+ * and if it brings another partial page the CPU waits for the next round rather
+ * than fetching a few records per call. (A partial page alone proves nothing: it
+ * may be the rest of a page read in part before, with full pages behind it.)
+ * Return: 1 if the CPU may hold more, 0 if it waits for the next round, or an error.
+ */
 static int read_cpu(struct mmr_recorder *r, struct rec_cpu *c, int max)
 {
-	for (int i = 0; i < max; i++) {
-		struct rec_page *p = page_get(r);
-		ssize_t n;
+	struct rec_page *p = NULL;
+	int ret = 1, partials = 0;
 
-		if (!p)
-			return -ENOMEM;
+	for (int i = 0; i < max; i++) {
+		uint64_t t = now_mono();
+		ssize_t n;
+		int size;
+
+		if (!p) {
+			pthread_mutex_lock(&r->lock);
+			p = page_get(r);
+			pthread_mutex_unlock(&r->lock);
+			if (!p)
+				return -ENOMEM;
+		}
 		n = read(c->fd, p->data, r->page_size);
 		if (n <= 0) {
-			int e = errno;
-
-			page_put(r, p);
-			if (n < 0 && e == EINTR)
+			if (n < 0 && errno == EINTR)
 				continue;
-			if (n < 0 && e != EAGAIN) {
-				mmr_err("reading the ring buffer of CPU %d: %s", c->cpu, strerror(e));
-				return -e;
+			if (n < 0 && errno != EAGAIN) {
+				ret = -errno;
+				mmr_err("reading the ring buffer of CPU %d: %s", c->cpu,
+					strerror(errno));
+			} else {
+				c->empty_at = t;
+				ret = 0;
 			}
-			return 0;
+			break;
 		}
+		size = kbuffer_load_subbuffer(c->rkbuf, p->data) < 0 ? 0 :
+		       kbuffer_subbuffer_size(c->rkbuf);
 		p->next = NULL;
-		if (c->tail)
-			c->tail->next = p;
+		pthread_mutex_lock(&r->lock);
+		if (c->in_tail)
+			c->in_tail->next = p;
 		else
-			c->head = p;
-		c->tail = p;
+			c->in_head = p;
+		c->in_tail = p;
+		r->nr_queued++;
+		pthread_mutex_unlock(&r->lock);
+		p = NULL;
+		/* room for another record left: the writer was still on this page */
+		if ((size_t)size + PAGE_SLACK < r->page_size - (size_t)kbuffer_start_of_data(c->rkbuf)) {
+			if (++partials == 2) {
+				ret = 0;
+				break;
+			}
+		} else {
+			partials = 0;
+		}
 	}
-	return 1;
+	if (p) {
+		pthread_mutex_lock(&r->lock);
+		page_put(r, p);
+		pthread_mutex_unlock(&r->lock);
+	}
+	return ret;
+}
+
+/* Reads every CPU once. Return: 1 if a CPU may hold more, 0 if all caught up, or error. */
+static int read_round(struct mmr_recorder *r, int max)
+{
+	int busy = 0;
+
+	for (int c = 0; c < r->nr_cpus; c++) {
+		int ret;
+
+		if (r->cpus[c].fd < 0)
+			continue;
+		ret = read_cpu(r, &r->cpus[c], max);
+		if (ret < 0)
+			return ret;
+		busy |= ret;
+	}
+	return busy;
+}
+
+/* Every record older than this has been read from every CPU. */
+static uint64_t read_horizon(struct mmr_recorder *r)
+{
+	uint64_t h = UINT64_MAX;
+
+	if (!r->mono)
+		return UINT64_MAX;
+	for (int c = 0; c < r->nr_cpus; c++)
+		if (r->cpus[c].fd >= 0 && r->cpus[c].empty_at < h)
+			h = r->cpus[c].empty_at;
+	return h > HOLD_NS ? h - HOLD_NS : 0;
+}
+
+static void *reader_main(void *arg)
+{
+	struct mmr_recorder *r = arg;
+	int stop = 0, err = 0;
+
+	for (;;) {
+		int busy, full;
+
+		pthread_mutex_lock(&r->lock);
+		stop = r->reader_stop;
+		full = r->nr_queued >= r->max_queued;
+		if (full)
+			r->reader_stalls++;
+		pthread_mutex_unlock(&r->lock);
+		/* the writer is far behind: leave the data in the kernel buffer */
+		busy = full ? 0 : read_round(r, PAGES_PER_ROUND);
+		if (busy < 0) {
+			err = busy;
+			break;
+		}
+		pthread_mutex_lock(&r->lock);
+		r->drained_until = read_horizon(r);
+		pthread_cond_signal(&r->cond);
+		pthread_mutex_unlock(&r->lock);
+		if (stop && (!busy || full))
+			break;	/* tracing was off before this round: all is read */
+		if (!busy)
+			nanosleep(&(struct timespec){ .tv_nsec = READ_SLEEP_NS }, NULL);
+	}
+	pthread_mutex_lock(&r->lock);
+	r->reader_err = err;
+	r->reader_done = 1;
+	if (!err)
+		r->drained_until = UINT64_MAX;
+	pthread_cond_signal(&r->cond);
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/*
+ * Writer: waits up to @wait_ns for pages, takes over what the reader queued.
+ * Return: the limit below which records are final.
+ */
+static uint64_t take_pages(struct mmr_recorder *r, uint64_t wait_ns)
+{
+	uint64_t limit;
+
+	pthread_mutex_lock(&r->lock);
+	if (wait_ns && !r->reader_done) {
+		struct timespec t;
+
+		clock_gettime(CLOCK_REALTIME, &t);
+		t.tv_nsec += (long)wait_ns;
+		t.tv_sec += t.tv_nsec / 1000000000;
+		t.tv_nsec %= 1000000000;
+		pthread_cond_timedwait(&r->cond, &r->lock, &t);
+	}
+	for (int c = 0; c < r->nr_cpus; c++) {
+		struct rec_cpu *rc = &r->cpus[c];
+
+		if (!rc->in_head)
+			continue;
+		if (rc->tail)
+			rc->tail->next = rc->in_head;
+		else
+			rc->head = rc->in_head;
+		rc->tail = rc->in_tail;
+		rc->in_head = rc->in_tail = NULL;
+	}
+	limit = r->drained_until;
+	/*
+	 * A CPU that has not been found empty for a long time (a relentless writer),
+	 * or a queue near its cap: order is given up rather than memory or events.
+	 */
+	if (r->nr_queued > r->max_queued / 2 ||
+	    (r->mono && now_mono() > limit + STALE_HORIZON_NS)) {
+		limit = UINT64_MAX;
+		r->order_breaks++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return limit;
 }
 
 /* Makes c->ev the CPU's next record, loading queued pages as needed. */
@@ -530,7 +776,10 @@ static void cpu_next_page(struct mmr_recorder *r, struct rec_cpu *c)
 		int missed;
 
 		if (c->cur) {
+			pthread_mutex_lock(&r->lock);
 			page_put(r, c->cur);
+			r->nr_queued--;
+			pthread_mutex_unlock(&r->lock);
 			c->cur = NULL;
 		}
 		if (!p)
@@ -588,24 +837,6 @@ static int emit(struct mmr_recorder *r, uint64_t limit)
 	}
 }
 
-/* Reads every CPU once (up to PAGES_PER_ROUND each). Return: 1 if busy, 0, or error. */
-static int read_round(struct mmr_recorder *r, int max)
-{
-	int busy = 0;
-
-	for (int c = 0; c < r->nr_cpus; c++) {
-		int ret;
-
-		if (r->cpus[c].fd < 0)
-			continue;
-		ret = read_cpu(r, &r->cpus[c], max);
-		if (ret < 0)
-			return ret;
-		busy |= ret;
-	}
-	return busy;
-}
-
 /* Reads the instance's per-CPU counters (per_cpu/cpuN/stats). */
 static void read_stats(struct mmr_recorder *r)
 {
@@ -659,6 +890,41 @@ static uint64_t total_lost(const struct mmr_recorder *r)
 		lost += cs->dropped_events > 0 ? (uint64_t)cs->dropped_events : 0;
 	}
 	return lost;
+}
+
+static int reader_start(struct mmr_recorder *r)
+{
+	int err;
+
+	r->reader_stop = r->reader_done = r->reader_err = 0;
+	/* nothing older than now can arrive: tracing was off until now */
+	r->drained_until = r->mono ? now_mono() - HOLD_NS : UINT64_MAX;
+	for (int c = 0; c < r->nr_cpus; c++)
+		r->cpus[c].empty_at = now_mono();
+	err = pthread_create(&r->reader, NULL, reader_main, r);
+	if (err) {
+		mmr_err("cannot start the reader thread: %s", strerror(err));
+		return -err;
+	}
+	r->reader_running = 1;
+	return 0;
+}
+
+/* Tells the reader to read what is left (tracing is off by now) and end. */
+static void reader_stop(struct mmr_recorder *r)
+{
+	pthread_mutex_lock(&r->lock);
+	r->reader_stop = 1;
+	pthread_mutex_unlock(&r->lock);
+}
+
+static void reader_join(struct mmr_recorder *r)
+{
+	if (!r->reader_running)
+		return;
+	reader_stop(r);
+	pthread_join(r->reader, NULL);
+	r->reader_running = 0;
 }
 
 /* ------------------------------------------------------------ recording */
@@ -720,17 +986,27 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	int err;
 
 	tracefs_trace_off(r->inst);
+	r->t_off = now_mono();
 	/* everything the buffers still hold, then every record in order */
+	reader_stop(r);
 	for (;;) {
-		err = read_round(r, PAGES_PER_ROUND);
-		if (err <= 0)
-			break;
-		err = emit(r, r->mono ? now_mono() - HOLD_NS : UINT64_MAX);
+		uint64_t limit = take_pages(r, IDLE_SLEEP_NS);
+		int done;
+
+		err = emit(r, limit);
 		if (err)
 			return err;
+		pthread_mutex_lock(&r->lock);
+		done = r->reader_done;
+		err = r->reader_err;
+		pthread_mutex_unlock(&r->lock);
+		if (err)
+			return err;
+		if (done)
+			break;
 	}
-	if (err < 0)
-		return err;
+	reader_join(r);
+	take_pages(r, 0);
 	err = emit(r, UINT64_MAX);
 	if (err)
 		return err;
@@ -774,7 +1050,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 	info.clock = r->mono ? "mono" : "local";
 	info.nr_cpus = r->nr_cpus;
 	/* power-cut safety: a commit is on disk when it returns */
-	err = mmr_store_exec(st, "PRAGMA synchronous = FULL");
+	err = mmr_store_exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768");
 	if (!err)
 		err = mmr_store_begin(st);
 	if (err)
@@ -798,16 +1074,18 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 		goto fail;
 	}
 	t0 = last_commit = last_sample = last_status = last_t = now_mono();
+	err = reader_start(r);
+	if (err)
+		goto fail;
 	for (;;) {
-		uint64_t round = now_mono(), now;
-		int busy;
+		uint64_t limit = take_pages(r, IDLE_SLEEP_NS), now;
 
-		busy = read_round(r, PAGES_PER_ROUND);
-		if (busy < 0) {
-			err = busy;
+		err = emit(r, limit);
+		if (err)
 			goto fail;
-		}
-		err = emit(r, r->mono ? round - HOLD_NS : UINT64_MAX);
+		pthread_mutex_lock(&r->lock);
+		err = r->reader_err;
+		pthread_mutex_unlock(&r->lock);
 		if (err)
 			goto fail;
 		now = now_mono();
@@ -823,6 +1101,15 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 				goto fail;
 			last_commit = now;
 		}
+		if (now - last_status >= STATUS_NS) {
+			pthread_mutex_lock(&r->lock);
+			mmr_debug("queued %u pages, drained until %.3f s ago, %llu stalls, %llu "
+				  "unordered writes, %llu events", r->nr_queued,
+				  r->drained_until > now ? 0 : (double)(now - r->drained_until) / 1e9,
+				  (unsigned long long)r->reader_stalls,
+				  (unsigned long long)r->order_breaks, (unsigned long long)r->n);
+			pthread_mutex_unlock(&r->lock);
+		}
 		if (r->opts.status && now - last_status >= STATUS_NS) {
 			read_stats(r);
 			fill_status(r, t0, now, &last_n, &last_t, &s);
@@ -831,8 +1118,6 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 		}
 		if (r->opts.should_stop && r->opts.should_stop(r->opts.arg))
 			break;
-		if (!busy)
-			nanosleep(&(struct timespec){ .tv_nsec = IDLE_SLEEP_NS }, NULL);
 	}
 	err = record_end(r, st);
 	if (err)
@@ -840,7 +1125,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 	if (final) {
 		last_n = 0;
 		last_t = t0;
-		fill_status(r, t0, now_mono(), &last_n, &last_t, final);
+		fill_status(r, t0, r->t_off, &last_n, &last_t, final);
 	}
 	mmr_writer_free(r->w);
 	r->w = NULL;
@@ -848,6 +1133,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 fail:
 	/* keep what was committed; the run stays incomplete */
 	tracefs_trace_off(r->inst);
+	reader_join(r);
 	mmr_store_rollback(st);
 	if (final) {
 		read_stats(r);

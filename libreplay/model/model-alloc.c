@@ -556,8 +556,12 @@ int mmr_model_alloc(struct mmr_model *m, const struct mmr_model_req *req,
 		if (ac.mt == MT_MOVABLE)
 			flags |= ALLOC_CMA;
 		idx = get_page_from_freelist(m, &ac, ac.order, flags, &z);
-		if (idx == NIL)
+		if (idx == NIL) {
+			m->stalled_actor = &ac.actor;
+			m->stalled_t0 = ac.t0;
 			idx = slowpath(m, &ac, &z);
+			m->stalled_actor = NULL;
+		}
 	}
 	if (idx != NIL) {
 		bool movable = req->movable || req->class == MMR_CLASS_ANON ||

@@ -73,6 +73,12 @@ void model_emit(struct mmr_model *m, int32_t pid, enum mmr_event_type type, unsi
 
 	mmr_event_init(&ev, type);
 	ev.ts = m->now;
+	if (m->stalled_actor && pid == m->stalled_actor->pid) {
+		uint64_t t = m->stalled_t0 + model_work_cost(m, m->stalled_actor->work);
+
+		if (t > ev.ts)
+			ev.ts = t;
+	}
 	ev.cpu = m->cfg.cpu;
 	ev.pid = pid;
 	for (unsigned int i = 0; i < n && i < MMR_EVENT_MAX_FIELDS; i++)

@@ -320,6 +320,10 @@ struct model_kcompactd {
 
 struct mmr_model {
 	struct mmr_model_config	cfg;
+	/* the task in the allocation slowpath: its events carry its own clock, the
+	 * request's start plus the modelled cost of its work so far */
+	const struct model_actor *stalled_actor;
+	uint64_t		stalled_t0;
 	unsigned int		nr_zones;
 	struct model_zone	zones[MMR_MODEL_MAX_ZONES];	/* ascending kernel index */
 	uint64_t		min_free_kbytes;

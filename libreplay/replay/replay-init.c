@@ -4,8 +4,9 @@
  * watermarks, /proc/pagetypeinfo for pageblocks per migratetype and free buddies per
  * order and migratetype), fitted to what the model accepts.
  *
- * Fitting: zones are cut to whole pageblocks (the model has no holes and needs
- * 512-page alignment); zones under MIN_ZONE_BLOCKS pageblocks (ZONE_DMA) are left
+ * Fitting: a zone is as large as its present pages (the model has no holes: the
+ * spanned-but-absent pages are left out, so reserved pages are present - managed),
+ * cut to whole pageblocks (512-page alignment); zones under MIN_ZONE_BLOCKS pageblocks (ZONE_DMA) are left
  * out; block counts are scaled to the zone's blocks, MOVABLE giving way first; free
  * buddies that do not fit their type's blocks are dropped from the highest order
  * down. Without a snapshot (a trace.dat imported on its own) the model gets one
@@ -97,6 +98,11 @@ static int read_zones(struct mmr_store *st, int64_t run_id, const char *phase,
 		struct mmr_model_zone_config *z = &cfg->zones[cfg->nr_zones];
 		int64_t idx = mmr_stmt_int(s, 1), start = mmr_stmt_int(s, 2);
 		int64_t spanned = mmr_stmt_int(s, 3), managed = mmr_stmt_int(s, 5);
+
+		/* the model has no holes: a zone is as large as its present pages */
+		if (!mmr_stmt_is_null(s, 4) && mmr_stmt_int(s, 4) > 0 &&
+		    mmr_stmt_int(s, 4) < spanned)
+			spanned = mmr_stmt_int(s, 4);
 		uint64_t first, end;
 
 		if (idx < MMR_ZONE_DMA || idx > MMR_ZONE_MOVABLE || managed <= 0 || spanned <= 0 ||

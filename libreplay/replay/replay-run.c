@@ -194,6 +194,56 @@ static int32_t daemon_pid(struct mmr_store *st, int64_t run_id, const char *pref
 	return (int32_t)pid;
 }
 
+/*
+ * A snapshot's free buddies need not pack into the model's pageblocks as listed: the
+ * model has no holes and places allocations of each type as it fits them. Splitting
+ * the largest free buddy below pageblock order of every non-movable type into two of
+ * the next order keeps the free pages and makes them easier to place.
+ * Return: true if anything was split.
+ */
+#define MAX_SPLIT_ROUNDS	32
+
+static bool split_free_buddies(const struct mmr_model_config *cfg,
+			       struct mmr_model_zone_state *states)
+{
+	bool split = false;
+
+	for (unsigned int z = 0; z < cfg->nr_zones; z++) {
+		for (int mt = 0; mt < MMR_MT__COUNT; mt++) {
+			if (mt == MMR_MT_MOVABLE)
+				continue;
+			for (int o = MMR_MODEL_PAGEBLOCK_ORDER - 1; o > 0; o--) {
+				uint64_t n = states[z].nr_free[o][mt];
+
+				if (!n)
+					continue;
+				states[z].nr_free[o][mt] = 0;
+				states[z].nr_free[o - 1][mt] += 2 * n;
+				split = true;
+				break;
+			}
+		}
+	}
+	return split;
+}
+
+static int populate_zones(struct mmr_model *m, const struct mmr_model_config *cfg,
+			  struct mmr_model_zone_state *states, uint32_t *first_owner)
+{
+	*first_owner = 0;
+	for (unsigned int z = 0; z < cfg->nr_zones; z++) {
+		uint32_t n = 0;
+		int err;
+
+		states[z].owner_base = *first_owner;
+		err = mmr_model_populate(m, z, &states[z], &n);
+		if (err)
+			return err;
+		*first_owner += n;
+	}
+	return 0;
+}
+
 static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_replay_opts *o,
 		       struct replay_ctx *c, uint32_t *first_owner)
 {
@@ -235,22 +285,28 @@ static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_re
 		cfg.kswapd_pid = daemon_pid(st, run_id, "kswapd");
 	if (!cfg.kcompactd_pid)
 		cfg.kcompactd_pid = daemon_pid(st, run_id, "kcompactd");
-	err = mmr_model_new(&cfg, &c->m);
-	if (err)
-		return err;
-	*first_owner = 0;
-	for (unsigned int z = 0; z < cfg.nr_zones; z++) {
-		uint32_t n = 0;
-
-		states[z].owner_base = *first_owner;
-		err = mmr_model_populate(c->m, z, &states[z], &n);
-		if (err) {
+	for (int attempt = 0;; attempt++) {
+		err = mmr_model_new(&cfg, &c->m);
+		if (err)
+			return err;
+		if (attempt)
+			log_hush_warnings(true);
+		err = populate_zones(c->m, &cfg, states, first_owner);
+		if (attempt)
+			log_hush_warnings(false);
+		if (err != -MMR_E_INVAL)
+			return err;
+		mmr_model_free(c->m);
+		c->m = NULL;
+		if (attempt == MAX_SPLIT_ROUNDS || !split_free_buddies(&cfg, states)) {
 			mmr_err("run %lld: the zone snapshot does not fit the model", (long long)run_id);
 			return err;
 		}
-		*first_owner += n;
+		if (attempt == 0)
+			mmr_warn("run %lld: the snapshot's free buddies do not pack into the model's "
+				 "pageblocks as listed; splitting the largest non-movable ones in two "
+				 "(free pages unchanged)", (long long)run_id);
 	}
-	return 0;
 }
 
 /* runs.params: the model's parameters and what the replay itself was asked. */
@@ -345,6 +401,25 @@ static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
 	return ms.err;
 }
 
+/* The source run's pid -> comm table, so that a replay's top tasks have names. */
+static int copy_tasks(struct mmr_store *st, int64_t run_id, struct mmr_store *out, int64_t to)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(st, "SELECT pid, comm FROM tasks WHERE run_id = ?1", &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, run_id);
+	while ((rc = mmr_stmt_step(s)) > 0) {
+		err = mmr_store_task(out, to, (int)mmr_stmt_int(s, 0), mmr_stmt_text(s, 1));
+		if (err)
+			break;
+	}
+	mmr_stmt_free(s);
+	return err ? err : (rc < 0 ? rc : 0);
+}
+
 int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		   const struct mmr_replay_opts *o, struct mmr_replay_result *res)
 {
@@ -390,6 +465,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		goto out;
 	err = mmr_store_run_add(out, &info, &res->run_id);
 	if (!err)
+		err = copy_tasks(st, run_id, out, res->run_id);
+	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
 		err = workload_extract(st, run_id, first_owner, on_op, &c, &res->workload);
@@ -404,6 +481,13 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	}
 	if (!err)
 		err = store_metrics(out, &c, res);
+	if (!err && o->derive) {
+		err = mmr_writer_flush(c.w);
+		if (!err)
+			err = mmr_storms_derive(out, res->run_id, o->storm_opts);
+		if (!err)
+			err = mmr_storms_detect(out, res->run_id, o->storm_opts);
+	}
 	if (!err)
 		err = mmr_store_commit(out);
 	if (err)

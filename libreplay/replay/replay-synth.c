@@ -43,7 +43,7 @@ static const struct {
 	{ "defrag-storm",
 	  "a host near its low watermark, memory mostly page cache, a fast page-cache "
 	  "stream and a growing set of small unmovable and reclaimable allocations",
-	  { .zone_mb = 256, .seconds = 1,
+	  { .zone_mb = 1024, .seconds = 1,
 	    .rate = { [S_FILE] = 700000, [S_UNMOV] = 60000, [S_RECL] = 30000 },
 	    .life = { [S_UNMOV] = 0.3, [S_RECL] = 0.3 },
 	    .unmov_blocks_pct = 2, .recl_blocks_pct = 1, .free_at = 0.5, .free_blocks = 0 } },

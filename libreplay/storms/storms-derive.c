@@ -66,6 +66,7 @@ static const char STREAM_SQL[] =
 enum { COL_KIND, COL_TS, COL_SEQ, COL_CPU, COL_PID, COL_A, COL_B, COL_C, COL_D, COL_E, COL_F };
 
 #define NR_RECLAIM_KINDS 4
+#define STALL_SEARCH_NS	10000000000ull	/* how far a compaction stall's result is looked for */
 static const char *const reclaim_kind_name[NR_RECLAIM_KINDS] = {
 	"direct", "memcg", "memcg_softlimit", "node"
 };
@@ -351,6 +352,11 @@ static int close_stall(struct derive *d, struct task_state *t, uint64_t limit_ts
 	if (!o->active)
 		return 0;
 	o->active = false;
+	/* bound the search: a stall with no allocation result in 10 s did not succeed */
+	if (limit_ts > o->ts + STALL_SEARCH_NS) {
+		limit_ts = o->ts + STALL_SEARCH_NS;
+		at_end = false;
+	}
 	outcome = NULL;
 	if (d->has_allocs) {
 		struct mmr_stmt *q = d->next_alloc;
@@ -729,30 +735,25 @@ static int aggregate(struct derive *d)
 	struct mmr_stmt *q;
 	int err, rc;
 
-	err = mmr_stmt_prepare(d->st,
-		"SELECT (ts - ?2) / ?3, migratetype, pfn = -1, count(*) FROM mm_page_alloc "
-		"WHERE run_id = ?1 GROUP BY 1, 2, 3", &q);
+	/*
+	 * One pass in key (time) order, bucketed here: a GROUP BY on the bucket would
+	 * sort every allocation, several times slower than the scan itself.
+	 */
+	err = mmr_stmt_prepare(d->st, "SELECT ts, migratetype, pfn FROM mm_page_alloc "
+			       "WHERE run_id = ?1", &q);
 	if (err)
 		return err;
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
-	mmr_stmt_bind_int(q, 2, (int64_t)d->run.start_ts);
-	mmr_stmt_bind_int(q, 3, (int64_t)d->bucket_ns);
 	while ((rc = mmr_stmt_step(q)) == 1) {
-		int64_t bi = mmr_stmt_int(q, 0), mt = mmr_stmt_int(q, 1);
-		uint64_t n = (uint64_t)mmr_stmt_int(q, 3);
-		struct bucket *b;
+		struct bucket *b = &d->b[bucket_of(d, (uint64_t)mmr_stmt_int(q, 0))];
+		int64_t mt = mmr_stmt_int(q, 1);
 
-		if (bi < 0)
-			bi = 0;
-		if ((uint64_t)bi >= d->nr_buckets)
-			bi = (int64_t)d->nr_buckets - 1;
-		b = &d->b[bi];
-		if (mmr_stmt_int(q, 2) == 1)
-			b->allocs_failed += n;
-		if (mmr_stmt_is_null(q, 1) || mt < 0 || mt > 2)
-			b->allocs[3] += n;
+		if (mmr_stmt_int(q, 2) == -1)
+			b->allocs_failed++;
+		if (mt < 0 || mt > 2 || mmr_stmt_is_null(q, 1))
+			b->allocs[3]++;
 		else
-			b->allocs[mt] += n;
+			b->allocs[mt]++;
 		d->has_allocs = true;
 	}
 	mmr_stmt_free(q);
@@ -761,20 +762,26 @@ static int aggregate(struct derive *d)
 
 	err = mmr_stmt_prepare(d->st,
 		"SELECT (ts - ?2) / ?3, max(some_avg10), max(full_avg10) FROM psi_samples "
-		"WHERE run_id = ?1 AND ts >= ?2 GROUP BY 1", &q);
+		"WHERE run_id = ?1 AND ts >= ?2 AND ts <= ?4 GROUP BY 1", &q);
 	if (err)
 		return err;
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
 	mmr_stmt_bind_int(q, 2, (int64_t)d->run.start_ts);
 	mmr_stmt_bind_int(q, 3, (int64_t)d->bucket_ns);
+	mmr_stmt_bind_int(q, 4, (int64_t)d->run.end_ts);
 	while ((rc = mmr_stmt_step(q)) == 1) {
 		int64_t bi = mmr_stmt_int(q, 0);
+		struct bucket *b;
 
-		if ((uint64_t)bi >= d->nr_buckets)
+		if ((uint64_t)bi > d->nr_buckets)	/* sampled after the last event */
 			continue;
-		d->b[bi].has_psi = true;
-		d->b[bi].psi_some = mmr_stmt_double(q, 1);
-		d->b[bi].psi_full = mmr_stmt_double(q, 2);
+		b = &d->b[(uint64_t)bi == d->nr_buckets ? bi - 1 : bi];
+		/* a sample at the run's end belongs to the last bucket, like events */
+		if (!b->has_psi || mmr_stmt_double(q, 1) > b->psi_some)
+			b->psi_some = mmr_stmt_double(q, 1);
+		if (!b->has_psi || mmr_stmt_double(q, 2) > b->psi_full)
+			b->psi_full = mmr_stmt_double(q, 2);
+		b->has_psi = true;
 	}
 	mmr_stmt_free(q);
 	return rc < 0 ? rc : 0;
@@ -939,7 +946,7 @@ static void derive_release(struct derive *d)
 	mmr_stmt_free(d->next_alloc);
 }
 
-#define MAX_BUCKETS (64u << 20)
+#define MAX_BUCKETS (2u << 20)	/* ~330 MB of counters; a day at 100 ms is 864k */
 
 int mmr_storms_derive(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o)
 {
@@ -959,7 +966,10 @@ int mmr_storms_derive(struct mmr_store *st, int64_t run_id, const struct mmr_sto
 	if (err)
 		return err;
 	d.bucket_ns = o->bucket_ns;
-	nb = (d.run.end_ts - d.run.start_ts) / d.bucket_ns + 1;
+	/* buckets cover [start, end]; an event exactly at the end joins the last one */
+	nb = (d.run.end_ts - d.run.start_ts + d.bucket_ns - 1) / d.bucket_ns;
+	if (!nb)
+		nb = 1;
 	if (nb > MAX_BUCKETS) {
 		mmr_err("run %lld spans %llu buckets of %llu ns; use longer buckets",
 			(long long)run_id, (unsigned long long)nb, (unsigned long long)d.bucket_ns);

@@ -257,7 +257,9 @@ static const char OOM_SQL[] =
 	"SELECT count(*) FROM mark_victim WHERE run_id = ?1 AND ts >= ?2 AND ts < ?3";
 static const char TASK_SQL[] =
 	"SELECT x.pid, sum(dr), sum(cs), sum(stall), sum(pages), "
-	"(SELECT comm FROM tasks WHERE run_id = ?1 AND pid = x.pid) FROM ("
+	"coalesce((SELECT comm FROM tasks WHERE run_id = ?1 AND pid = x.pid), "
+	"(SELECT comm FROM tasks WHERE pid = x.pid AND "
+	"run_id = (SELECT parent_run FROM runs WHERE run_id = ?1))) FROM ("
 	"SELECT pid, 1 AS dr, 0 AS cs, duration_ns AS stall, coalesce(nr_reclaimed, 0) AS pages "
 	"FROM reclaim_episodes WHERE run_id = ?1 AND kind = 'direct' AND start_ts >= ?2 "
 	"AND start_ts < ?3 UNION ALL SELECT pid, 0, 1, duration_ns, 0 FROM compaction_stalls "

@@ -437,7 +437,7 @@ int mmr_plot_svg(struct mmr_store *st, const int64_t *runs, const char *const *l
 	struct lane *lanes;
 	char *tmp = NULL;
 	FILE *f = NULL;
-	int err = 0, fd;
+	int err, fd;
 
 	if (!o) {
 		mmr_storm_opts_init(&defaults);
@@ -453,6 +453,25 @@ int mmr_plot_svg(struct mmr_store *st, const int64_t *runs, const char *const *l
 	lanes = calloc(nr_runs, sizeof(*lanes));
 	if (!lanes)
 		return -ENOMEM;
+	/* the output first: a plot that cannot be written derives nothing */
+	if (asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
+		free(lanes);
+		return -ENOMEM;
+	}
+	fd = mkstemp(tmp);
+	if (fd < 0 || !(f = fdopen(fd, "w"))) {
+		err = -errno;
+		mmr_err("cannot write '%s': %s", path, mmr_strerror(err));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		free(tmp);
+		free(lanes);
+		return err;
+	}
+	/* derivation and the file succeed or fail together */
+	err = storms_sp_begin(st);
 	for (size_t i = 0; i < nr_runs && !err; i++) {
 		struct storms_run r;
 
@@ -466,38 +485,21 @@ int mmr_plot_svg(struct mmr_store *st, const int64_t *runs, const char *const *l
 			snprintf(lanes[i].label, sizeof(lanes[i].label), "%s",
 				 labels && labels[i] ? labels[i] : r.label);
 	}
-	if (!err && asprintf(&tmp, "%s.tmp.XXXXXX", path) < 0) {
-		tmp = NULL;
-		err = -ENOMEM;
-	}
-	if (!err) {
-		fd = mkstemp(tmp);
-		if (fd < 0 || !(f = fdopen(fd, "w"))) {
-			err = -errno;
-			mmr_err("cannot write '%s': %s", tmp, mmr_strerror(err));
-			if (fd >= 0) {
-				close(fd);
-				unlink(tmp);
-			}
-			free(tmp);
-			tmp = NULL;
-		}
-	}
-	if (f) {
+	if (!err)
 		err = write_svg(f, lanes, nr_runs);
-		if (fflush(f) || fsync(fileno(f)))
-			err = err ? err : -errno;
-		if (fclose(f) && !err)
-			err = -errno;
-		if (!err)
-			chmod_umask(tmp);
-		if (!err && rename(tmp, path)) {
-			err = -errno;
-			mmr_err("cannot write '%s': %s", path, mmr_strerror(err));
-		}
-		if (err)
-			unlink(tmp);
+	if (fflush(f) || fsync(fileno(f)))
+		err = err ? err : -errno;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err)
+		chmod_umask(tmp);
+	if (!err && rename(tmp, path)) {
+		err = -errno;
+		mmr_err("cannot write '%s': %s", path, mmr_strerror(err));
 	}
+	if (err)
+		unlink(tmp);
+	err = storms_sp_end(st, err);
 	free(tmp);
 	for (size_t i = 0; i < nr_runs; i++)
 		lane_release(&lanes[i]);

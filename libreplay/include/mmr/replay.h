@@ -43,7 +43,9 @@ struct mmr_replay_opts {
 	int			nr_sets;
 	bool			no_alloc_stream;	/* do not store the model's mm_page_alloc,
 							 * mm_page_free and zone_locked/pcpu_drain */
-	bool			derive;		/* write the storms module's derived tables */
+	bool			derive;		/* write the storms module's derived tables
+						 * and detect storms for the new run */
+	const struct mmr_storm_opts	*storm_opts;	/* for derive; NULL for defaults */
 	mmr_progress_fn		progress;	/* done/total in recorded events */
 	void			*progress_arg;
 	volatile int		*stop;
