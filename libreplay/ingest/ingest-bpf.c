@@ -101,6 +101,7 @@ struct mmr_bpf {
 	struct mmr_store	*st;		/* set by mmr_bpf_run() */
 	bool			writing;	/* records go to the run (else dropped) */
 	uint64_t		missed_base;	/* recursion misses before the run */
+	unsigned int		budget;		/* records the current drain may still take */
 	int64_t			run_id;
 	struct mmr_writer	*w;
 	struct mmr_stmt		*cg_ins;
@@ -214,9 +215,8 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	struct mmr_bpf *b;
 	size_t rb_bytes;
 	long page = sysconf(_SC_PAGESIZE);
-	int err;
-
 	const char *why;
+	int err;
 
 	err = mmr_bpf_available(&why);
 	if (err) {
@@ -506,10 +506,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	int err;
 
 	if (!b->writing)
-		return 0;
+		goto next;
 	if (size < sizeof(r)) {
 		b->bad++;
-		return 0;
+		goto next;
 	}
 	memcpy(&r, data, sizeof(r));
 	if (r.cpu < b->nr_cpus)
@@ -519,7 +519,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		b->err = err;
 		return err;	/* stops ring_buffer__poll() */
 	}
-	return 0;
+next:
+	/* libbpf drains while the producer keeps up: give the loop back in time */
+	return --b->budget ? 0 : -EAGAIN;
 }
 
 /*
@@ -528,17 +530,37 @@ static int on_record(void *ctx, void *data, size_t size)
  */
 #define MMR_BPF_DRAIN_MS	50
 
+/*
+ * Records one poll handles at most (some 50 ms of work): a producer faster than the
+ * reader would otherwise keep libbpf's drain loop going, and the stop request, the
+ * commits and the samples would wait. The records left are taken at the next poll
+ * (or lost to a full ring, and counted).
+ */
+#define MMR_BPF_BATCH		65536
+
+/* Waits up to @timeout_ms if @wait, then takes at most a batch. Return: records taken. */
+static int bpf_drain(struct mmr_bpf *b, int timeout_ms, bool wait)
+{
+	int n;
+
+	b->budget = MMR_BPF_BATCH;
+	n = wait ? ring_buffer__poll(b->rb, timeout_ms) : ring_buffer__consume(b->rb);
+	if (b->err)
+		return b->err;
+	if (n == -EAGAIN)
+		return MMR_BPF_BATCH;
+	return n;
+}
+
 static int bpf_poll(struct mmr_bpf *b, int timeout_ms)
 {
 	int n;
 
 	if (b->err)
 		return b->err;
-	n = ring_buffer__poll(b->rb, timeout_ms < MMR_BPF_DRAIN_MS ? timeout_ms : MMR_BPF_DRAIN_MS);
-	if (n >= 0 && !b->err)
-		n = ring_buffer__consume(b->rb);	/* what came without a wakeup */
-	if (b->err)
-		return b->err;
+	n = bpf_drain(b, timeout_ms < MMR_BPF_DRAIN_MS ? timeout_ms : MMR_BPF_DRAIN_MS, true);
+	if (n >= 0 && n < MMR_BPF_BATCH)
+		n = bpf_drain(b, 0, false);	/* what came without a wakeup */
 	return n;
 }
 
@@ -612,9 +634,11 @@ static int bpf_finish(struct mmr_bpf *b)
 
 	/* nothing new arrives once detached; then take what is in the ring */
 	mmtrace__detach(b->skel);
-	ring_buffer__consume(b->rb);
-	if (b->err)
-		return b->err;
+	do
+		err = bpf_drain(b, 0, false);
+	while (err == MMR_BPF_BATCH);
+	if (err < 0)
+		return err;
 	err = mmr_writer_flush(b->w);
 	if (err)
 		return err;
@@ -764,7 +788,8 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 
 	/* the run starts now: what the ring holds from before is not part of it */
 	b->writing = false;
-	ring_buffer__consume(b->rb);
+	for (int i = 0; i < 8 && bpf_drain(b, 0, false) == MMR_BPF_BATCH; i++)
+		;	/* a full ring is some 120k records a 16 MiB */
 	memset(b->read, 0, (size_t)b->nr_cpus * sizeof(*b->read));
 	reset_counters(b);
 	b->missed_base = recursion_misses(b);
