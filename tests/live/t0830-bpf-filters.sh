@@ -68,14 +68,14 @@ ok "--bpf-unmovable: $2 non-movable allocations, no movable one"
 # blocks the unsampled run saw both allocated and freed in that span, the sampled
 # run has the alloc exactly when it has the free (up to the events the kernel
 # skipped by recursion in either run).
-"$MMREPLAY" record --bpf -q -o "$T/all.db" --buffer-kb 65536 > /dev/null 2> "$T/all.err" &
+"$MMREPLAY" record --bpf -q -o "$T/all.db" --buffer-kb 262144 > /dev/null 2> "$T/all.err" &
 ALL_PID=$!
 trap 'kill -INT $ALL_PID 2>/dev/null; cleanup' EXIT
 i=0
 until [ "$(sqlite3 "$T/all.db" "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ]; do
 	i=$((i + 1)); [ $i -lt 600 ] || fail "unsampled recorder not started after 60 s"; sleep 0.1
 done
-rec "$T/smp.db" --bpf-sample 8
+rec "$T/smp.db" --bpf-sample 8 --buffer-kb 262144
 kill -INT $ALL_PID; wait $ALL_PID || { cat "$T/all.err" >&2; fail "unsampled recorder failed"; }
 set -- $(sqlite3 -separator ' ' "$T/smp.db" "SELECT alloc_sample_rate,
 	(SELECT count(*) FROM mm_page_alloc),
