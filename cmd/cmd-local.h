@@ -39,11 +39,18 @@ int cmd_resolve_runs(struct mmr_store *st, int64_t **runs, size_t *nr);
 /* Derives (when stale or @force) and detects each run. Return: 0 or EXIT_FAIL. */
 int cmd_derive_detect(struct mmr_store *st, const int64_t *runs, size_t nr,
 		      const struct mmr_storm_opts *o, int force);
+/* The same inside the caller's transaction. Return: 0 or EXIT_FAIL. */
+int cmd_derive_detect_in_txn(struct mmr_store *st, const int64_t *runs, size_t nr,
+			     const struct mmr_storm_opts *o, int force);
 
 /* The run to work on: @run if > 0 and present, else the first non-replay run. */
 int cmd_pick_run(struct mmr_store *st, int64_t *run);
 void cmd_print_replay(const struct mmr_replay_result *r, const char *policy);
 void cmd_print_policies(FILE *out);
+/* Progress of a replay (mmr_replay_opts.progress; arg: a struct cmd_progress). */
+void cmd_replay_progress(uint64_t done, uint64_t total, void *arg);
+/* Appends @s to the growing array *@v of *@n strings. Return: 0 or -ENOMEM. */
+int cmd_push_arg(const char ***v, int *n, const char *s);
 
 /* Exit statuses of every subcommand. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -57,6 +64,10 @@ void cmd_log_setup(const char *cmd, int verbose);
 /* Prints "mmreplay <cmd>: <detail>" (the library's own message, or @what and
  * mmr_strerror(@err)) and returns EXIT_FAIL. */
 int cmd_fail(int err, const char *what, ...) __attribute__((format(printf, 2, 3)));
+
+/* The library's held-back error as a usage error (exit 2), e.g. a bad parameter found
+ * by a check before any work. */
+int cmd_fail_usage(void);
 
 /* Prints "mmreplay <cmd>: <message>" and a hint to --help; returns EXIT_USAGE. */
 int cmd_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

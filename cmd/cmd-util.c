@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,6 +64,15 @@ int cmd_usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "mmreplay %s: %s\nTry 'mmreplay %s --help'.\n", cmd_name, buf, cmd_name);
 	return EXIT_USAGE;
+}
+
+int cmd_fail_usage(void)
+{
+	char buf[sizeof(held_error)];
+
+	snprintf(buf, sizeof(buf), "%s", held_error[0] ? held_error : "bad arguments");
+	held_error[0] = '\0';
+	return cmd_usage_error("%s", buf);
 }
 
 static void on_signal(int sig)
@@ -163,4 +173,25 @@ void cmd_print_policies(FILE *out)
 
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
 		fprintf(out, "%-16s %s\n", p[i].name, p[i].what);
+}
+
+void cmd_replay_progress(uint64_t done, uint64_t total, void *arg)
+{
+	struct cmd_progress *p = arg;
+
+	if (cmd_progress_due(p))
+		cmd_progress_line(p, "replaying: %llu of %llu events (%.0f%%)",
+				  (unsigned long long)done, (unsigned long long)total,
+				  total ? 100.0 * (double)done / (double)total : 0);
+}
+
+int cmd_push_arg(const char ***v, int *n, const char *s)
+{
+	const char **grown = realloc(*v, (size_t)(*n + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -ENOMEM;
+	*v = grown;
+	(*v)[(*n)++] = s;
+	return 0;
 }

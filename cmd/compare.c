@@ -32,7 +32,9 @@ static const char usage[] =
 	"  -s, --set KEY=VALUE   a model parameter for every policy (repeatable)\n"
 	"  -o, --output FILE     store the replays in another store (default: trace.db)\n"
 	"      --with-recorded   add the recording's own numbers and the ratio of the\n"
-	"                        first policy's replay to them (the model's fidelity)\n"
+	"                        first policy's replay to them (the model's fidelity);\n"
+	"                        the recording's storms are detected again with the\n"
+	"                        default thresholds, as the replays' are\n"
 	"      --plot FILE.svg   draw the replays' timelines, one lane per policy\n"
 	"      --alloc-stream    also store the model's per-page alloc/free events\n"
 	"                        (left out by default: compare needs only the counts)\n"
@@ -284,29 +286,21 @@ out:
 	return err;
 }
 
-/* The recording's storms tables, derived now if they are missing or stale. */
+/*
+ * The recording's storms tables, derived now if they are missing or stale, and its
+ * storms detected again with the default thresholds the replays use, so that every
+ * column counts storms the same way.
+ */
 static int ensure_storms(struct mmr_store *st, int64_t run)
 {
 	int err = mmr_storms_derived(st, run, NULL);
 
 	if (err < 0)
 		return err;
-	if (err == 1)
-		return 0;
-	err = mmr_storms_derive(st, run, NULL);
+	err = err == 1 ? 0 : mmr_storms_derive(st, run, NULL);
 	if (!err)
 		err = mmr_storms_detect(st, run, NULL);
 	return err;
-}
-
-static void on_progress(uint64_t done, uint64_t total, void *arg)
-{
-	struct cmd_progress *p = arg;
-
-	if (cmd_progress_due(p))
-		cmd_progress_line(p, "replaying: %llu of %llu events (%.0f%%)",
-				  (unsigned long long)done, (unsigned long long)total,
-				  total ? 100.0 * (double)done / (double)total : 0);
 }
 
 /* Splits @list at commas into @out (pointers into @list, which is modified). */
@@ -315,15 +309,10 @@ static int split_policies(char *list, const char ***out, int *nr)
 	*out = NULL;
 	*nr = 0;
 	for (char *save = NULL, *p = strtok_r(list, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-		const char **grown;
-
 		if (!*p)
 			continue;
-		grown = realloc(*out, (size_t)(*nr + 1) * sizeof(*grown));
-		if (!grown)
+		if (cmd_push_arg(out, nr, p))
 			return -12;
-		*out = grown;
-		(*out)[(*nr)++] = p;
 	}
 	return 0;
 }
@@ -372,16 +361,12 @@ int cmd_compare(int argc, char **argv)
 				return cmd_usage_error("bad run number '%s'", optarg);
 			}
 			break;
-		case 's': {
-			const char **n = realloc(sets, (size_t)(ro.nr_sets + 1) * sizeof(*n));
-			if (!n) {
+		case 's':
+			if (cmd_push_arg(&sets, &ro.nr_sets, optarg)) {
 				free(sets);
 				return cmd_fail(-12, "out of memory");
 			}
-			sets = n;
-			sets[ro.nr_sets++] = optarg;
 			break;
-		}
 		case 'o': output = optarg; break;
 		case OPT_WITH_RECORDED: with_recorded = true; break;
 		case OPT_PLOT: plot = optarg; break;
@@ -389,7 +374,7 @@ int cmd_compare(int argc, char **argv)
 		case 'f':
 			if (cmd_parse_format(optarg, &fmt)) {
 				free(sets);
-				return cmd_usage_error("unknown format '%s'", optarg);
+				return EXIT_USAGE;
 			}
 			break;
 		case 'q': quiet = 1; break;
@@ -414,10 +399,12 @@ int cmd_compare(int argc, char **argv)
 
 		mmr_model_config_init(&probe);
 		if (mmr_model_config_preset(&probe, policies[i])) {
+			int bad = cmd_usage_error("unknown policy '%s' (mmreplay replay --list)",
+						  policies[i]);
+
 			free(sets);
 			free(policies);
-			return cmd_usage_error("unknown policy '%s' (mmreplay replay --list)",
-					       policies[i]);
+			return bad;
 		}
 	}
 	cols = calloc((size_t)nr_policies + 1, sizeof(*cols));
@@ -447,7 +434,7 @@ int cmd_compare(int argc, char **argv)
 
 		cmd_progress_init(&prog);
 		ro.policy = policies[i];
-		ro.progress = on_progress;
+		ro.progress = cmd_replay_progress;
 		ro.progress_arg = &prog;
 		err = mmr_replay_run(st, run, out ? out : st, &ro, &res);
 		cmd_progress_done(&prog);

@@ -15,8 +15,9 @@ static const char usage[] =
 	"lane per run with stall load (direct reclaim + compaction, % of time), direct\n"
 	"reclaim entries/s, pages reclaimed/s, compaction stalls/s (succeeded, failed),\n"
 	"fragmenting fallbacks/s and, where sampled, PSI memory; storms shaded. Time is in\n"
-	"seconds from each run's start. Runs not derived yet are derived and their storms\n"
-	"detected with the options below (as `mmreplay storms` does).\n"
+	"seconds from each run's start. Like `mmreplay storms`, it derives runs whose\n"
+	"tables are missing or stale and detects (and stores) storms with the options\n"
+	"below; the store and the file change together or not at all.\n"
 	"\n"
 	"options:\n"
 	"  -o, --output FILE        the SVG to write (replaced atomically)\n"
@@ -107,8 +108,21 @@ int cmd_plot(int argc, char **argv)
 		for (size_t i = nr_labels; i < nr; i++)
 			labels[i] = NULL;
 	}
-	err = mmr_plot_svg(st, runs, labels, nr, output, &so);
+	/* storms as the options say, and the file: both or neither */
+	err = mmr_store_begin(st);
 	if (err) {
+		cmd_fail(err, "starting a transaction");
+		goto out;
+	}
+	if (cmd_derive_detect_in_txn(st, runs, nr, &so, 0)) {
+		mmr_store_rollback(st);
+		goto out;
+	}
+	err = mmr_plot_svg(st, runs, labels, nr, output, &so);
+	if (!err)
+		err = mmr_store_commit(st);
+	if (err) {
+		mmr_store_rollback(st);
 		cmd_fail(err, "plotting to '%s'", output);
 		goto out;
 	}

@@ -49,6 +49,7 @@ struct record_ctx {
 	char			**argv;		/* COMMAND, NULL for none */
 	pid_t			child;
 	int			child_status;
+	int			child_exited;
 	int			started;
 	int			spawn_error;
 };
@@ -58,6 +59,8 @@ static int should_stop(void *arg)
 	struct record_ctx *c = arg;
 	int status;
 
+	if (cmd_stop)
+		return 1;	/* before the command is started, too */
 	if (!c->started) {
 		/* tracing is on from the first call: start the command now */
 		c->started = 1;
@@ -84,6 +87,7 @@ static int should_stop(void *arg)
 	if (c->child > 0 && waitpid(c->child, &status, WNOHANG) == c->child) {
 		c->child = 0;
 		c->child_status = status;
+		c->child_exited = 1;
 		return 1;
 	}
 	return 0;
@@ -249,6 +253,12 @@ int cmd_record(int argc, char **argv)
 			"buffer: counts and rates are lower bounds; use a larger --buffer-kb or "
 			"--no-alloc-stream%s\n", (long long)run, (unsigned long long)s.lost,
 			use_bpf ? " or the --bpf filters" : "");
+	if (err == -MMR_E_FULL) {
+		fprintf(stderr, "mmreplay record: disk full writing '%s': recording stopped; run "
+			"%lld keeps what was committed and is marked incomplete\n", output,
+			(long long)run);
+		goto out;
+	}
 	if (err) {
 		if (run > 0)
 			cmd_fail(err, "recording stopped; run %lld keeps what was committed before "
@@ -265,9 +275,12 @@ int cmd_record(int argc, char **argv)
 		if (s.undecodable)
 			printf("run %lld: %llu records could not be decoded\n", (long long)run,
 			       (unsigned long long)s.undecodable);
-		if (ctx.argv && !ctx.child && !ctx.spawn_error && WIFEXITED(ctx.child_status))
+		if (ctx.child_exited && WIFEXITED(ctx.child_status))
 			printf("run %lld: '%s' exited with status %d\n", (long long)run,
 			       ctx.argv[0], WEXITSTATUS(ctx.child_status));
+		else if (ctx.child_exited && WIFSIGNALED(ctx.child_status))
+			printf("run %lld: '%s' was killed by signal %d\n", (long long)run,
+			       ctx.argv[0], WTERMSIG(ctx.child_status));
 	}
 	if (verbose) {
 		struct rusage ru;

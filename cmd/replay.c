@@ -32,16 +32,6 @@ static const char usage[] =
 	"  -v, --verbose         more detail on stderr\n"
 	"  -h, --help            show this help\n";
 
-static void on_progress(uint64_t done, uint64_t total, void *arg)
-{
-	struct cmd_progress *p = arg;
-
-	if (cmd_progress_due(p))
-		cmd_progress_line(p, "replaying: %llu of %llu events (%.0f%%)",
-				  (unsigned long long)done, (unsigned long long)total,
-				  total ? 100.0 * (double)done / (double)total : 0);
-}
-
 int cmd_pick_run(struct mmr_store *st, int64_t *run)
 {
 	int err;
@@ -109,14 +99,10 @@ int cmd_replay(int argc, char **argv)
 			if (run <= 0)
 				return cmd_usage_error("bad run number '%s'", optarg);
 			break;
-		case 's': {
-			const char **n = realloc(sets, (size_t)(ro.nr_sets + 1) * sizeof(*n));
-			if (!n)
+		case 's':
+			if (cmd_push_arg(&sets, &ro.nr_sets, optarg))
 				return cmd_fail(-12, "out of memory");
-			sets = n;
-			sets[ro.nr_sets++] = optarg;
 			break;
-		}
 		case 'o': output = optarg; break;
 		case OPT_NO_ALLOC: ro.no_alloc_stream = true; break;
 		case OPT_NO_DERIVE: ro.derive = false; break;
@@ -144,7 +130,7 @@ int cmd_replay(int argc, char **argv)
 		goto out;
 	}
 	cmd_progress_init(&prog);
-	ro.progress = on_progress;
+	ro.progress = cmd_replay_progress;
 	ro.progress_arg = &prog;
 	ro.stop = (volatile int *)&cmd_stop;
 	err = mmr_replay_run(st, run, out ? out : st, &ro, &res);

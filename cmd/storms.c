@@ -225,6 +225,26 @@ int cmd_resolve_runs(struct mmr_store *st, int64_t **runs, size_t *nr)
 	return 0;
 }
 
+int cmd_derive_detect_in_txn(struct mmr_store *st, const int64_t *runs, size_t nr,
+			     const struct mmr_storm_opts *o, int force)
+{
+	for (size_t i = 0; i < nr; i++) {
+		int err = force ? 0 : mmr_storms_derived(st, runs[i], o);
+
+		if (err < 0)
+			return cmd_fail(err, "run %lld", (long long)runs[i]);
+		if (!err) {
+			err = mmr_storms_derive(st, runs[i], o);
+			if (err)
+				return cmd_fail(err, "deriving run %lld", (long long)runs[i]);
+		}
+		err = mmr_storms_detect(st, runs[i], o);
+		if (err)
+			return cmd_fail(err, "detecting storms in run %lld", (long long)runs[i]);
+	}
+	return 0;
+}
+
 /* Derives (if needed or @force) and detects every run of @runs, all or nothing. */
 int cmd_derive_detect(struct mmr_store *st, const int64_t *runs, size_t nr,
 		      const struct mmr_storm_opts *o, int force)
@@ -233,25 +253,8 @@ int cmd_derive_detect(struct mmr_store *st, const int64_t *runs, size_t nr,
 
 	if (err)
 		return cmd_fail(err, "starting a transaction");
-	for (size_t i = 0; i < nr; i++) {
-		err = force ? 0 : mmr_storms_derived(st, runs[i], o);
-		if (err < 0) {
-			cmd_fail(err, "run %lld", (long long)runs[i]);
-			goto fail;
-		}
-		if (!err) {
-			err = mmr_storms_derive(st, runs[i], o);
-			if (err) {
-				cmd_fail(err, "deriving run %lld", (long long)runs[i]);
-				goto fail;
-			}
-		}
-		err = mmr_storms_detect(st, runs[i], o);
-		if (err) {
-			cmd_fail(err, "detecting storms in run %lld", (long long)runs[i]);
-			goto fail;
-		}
-	}
+	if (cmd_derive_detect_in_txn(st, runs, nr, o, force))
+		goto fail;
 	err = mmr_store_commit(st);
 	if (err) {
 		cmd_fail(err, "committing");

@@ -61,14 +61,12 @@ int cmd_synth(int argc, char **argv)
 				return cmd_usage_error("bad seed '%s'", optarg);
 			}
 			break;
-		case 's': {
-			const char **n = realloc(sets, (size_t)(nr_sets + 1) * sizeof(*n));
-			if (!n)
+		case 's':
+			if (cmd_push_arg(&sets, &nr_sets, optarg)) {
+				free(sets);
 				return cmd_fail(-12, "out of memory");
-			sets = n;
-			sets[nr_sets++] = optarg;
+			}
 			break;
-		}
 		case 'o': output = optarg; break;
 		case OPT_LIST: {
 			int n;
@@ -90,6 +88,10 @@ int cmd_synth(int argc, char **argv)
 		return cmd_usage_error(!scenario ? "a scenario is required (--scenario NAME)" :
 				       !output ? "an output store is required (-o FILE.db)" :
 				       "unexpected argument");
+	}
+	if (mmr_synth_check(scenario, sets, nr_sets)) {
+		free(sets);
+		return cmd_fail_usage();
 	}
 	if (cmd_open_store(output, MMR_STORE_CREATE | MMR_STORE_BULK, &st)) {
 		free(sets);

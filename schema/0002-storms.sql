@@ -91,8 +91,10 @@ CREATE INDEX compaction_runs_run ON compaction_runs (run_id, start_ts);
 -- end of the trace, whichever comes first (an allocation result is looked for up to
 -- 10 s after the stall began). outcome (the kernel's COMPACTSUCCESS /
 -- COMPACTFAIL): 'success' when it ends with a successful mm_page_alloc of that order,
--- or, without an allocation event, when a zone's compaction ended with status
--- success; 'fail' otherwise; 'unknown' when the trace ended during it.
+-- or, without allocation events (or with only some of them: a BPF recording with
+-- bpf.sample_rate > 1, bpf.min_order > 0 or bpf.unmovable_only), when a zone's
+-- compaction ended with status success; 'fail' otherwise; 'unknown' when the trace
+-- ended during it.
 CREATE TABLE compaction_stalls (
 	run_id		INTEGER NOT NULL,
 	pid		INTEGER,
@@ -168,7 +170,8 @@ CREATE TABLE storm_timeline (
 	kcompactd_ns	INTEGER NOT NULL,
 	extfrag		INTEGER NOT NULL,
 	fragmenting	INTEGER NOT NULL,
-	allocs_unmovable INTEGER NOT NULL,	-- mm_page_alloc by migratetype column
+	allocs_unmovable INTEGER NOT NULL,	-- mm_page_alloc rows by migratetype column (a
+						-- sampled BPF run stores 1 in bpf.sample_rate)
 	allocs_movable	INTEGER NOT NULL,
 	allocs_reclaimable INTEGER NOT NULL,
 	allocs_other	INTEGER NOT NULL,

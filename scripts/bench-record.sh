@@ -110,8 +110,13 @@ echo "ratio recorder/reference events/s: $(echo "scale=2; $rec_rate / $ref_rate"
 # the cost per event, which does not depend on the rate this machine happened to reach
 us=$(echo "scale=3; 10000 * $rec_share / $rec_rate" | bc)
 echo "recorder cost: $us us of CPU per event, i.e. $(echo "scale=1; $us * 300000 / 10000" | bc)% of one core at 300k events/s"
+# The CPU target is stated at 300k events/s; the workload reaches what this machine
+# gives it, so the verdict uses the measured share when the rate was at most 300k/s
+# and the share the cost per event implies at 300k/s when it was higher.
+at300=$(echo "scale=1; $us * 300000 / 10000" | bc)
 ok=PASS
 [ "$rec_lost" -eq 0 ] || ok=FAIL
 [ "$rec_rate" -ge 300000 ] || ok="$ok (rate below 300k/s: the target is not exercised)"
-[ "$(echo "$rec_share < 25" | bc)" -eq 1 ] || ok=FAIL
-echo "target (0 lost at >= 300k events/s, recorder < 25% of one core): $ok"
+if [ "$rec_rate" -le 300000 ]; then cpu=$rec_share; else cpu=$at300; fi
+[ "$(echo "$cpu < 25" | bc)" -eq 1 ] || ok=FAIL
+echo "target (0 lost at >= 300k events/s, recorder < 25% of one core at 300k/s: $cpu%): $ok"

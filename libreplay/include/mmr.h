@@ -456,6 +456,7 @@ MMR_API int mmr_table_row_fn(void *table, int ncols, const char *const *names,
 #include "mmr/replay.h"
 #include "mmr/record.h"
 #include "mmr/bpf.h"
+#include "mmr/spb.h"
 
 #ifdef __cplusplus
 }

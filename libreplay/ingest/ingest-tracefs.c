@@ -13,11 +13,12 @@
  * Two threads: a reader thread drains the per-CPU buffers into a queue of pages in
  * memory, so that a slow commit (fsync) never stalls reading and overruns the ring
  * buffer; the calling thread parses, decodes and writes. Ordering: the instance
- * uses the "mono" trace clock (CLOCK_MONOTONIC). When a reader round has found
- * every CPU empty, every record older than the start of that round (less HOLD_NS)
- * has been read: the writer stores those in timestamp order and holds later ones
- * until a later round vouches for them. The same clock
- * timestamps the vmstat/PSI samples and snapshots, so they line up with events.
+ * uses the "mono" trace clock (CLOCK_MONOTONIC). A read that finds a CPU's buffer
+ * empty at time t proves that every record that CPU committed before t has been
+ * read; the writer stores, in timestamp order, the records older than the least
+ * such t over all CPUs (less HOLD_NS) and holds later ones until the reader
+ * vouches for them. The same clock timestamps the vmstat/PSI samples and the
+ * snapshots, so they line up with the events.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -62,6 +63,7 @@ struct rec_cpu {
 	struct rec_page		*head, *tail;	/* taken over by the writer, not yet parsed */
 	struct rec_page		*cur;		/* loaded in kbuf */
 	void			*ev;		/* current record of cur, NULL if none */
+	int			in_heap;	/* in the writer's heap (has a record) */
 	unsigned long long	ts;
 	uint64_t		missed;		/* events the pages said were lost */
 	struct mmr_cpu_stat	stat;
@@ -78,6 +80,8 @@ struct mmr_recorder {
 	char			*inst_dir;
 	int			nr_cpus;
 	struct rec_cpu		*cpus;
+	struct rec_cpu		**heap;		/* writer: CPUs with a record, oldest first */
+	int			nr_heap;
 	size_t			page_size;
 	struct rec_page		*free_pages;	/* (lock) */
 	unsigned int		nr_queued;	/* pages read, not yet parsed (lock) */
@@ -92,7 +96,7 @@ struct mmr_recorder {
 	int			reader_done;	/* (lock) */
 	int			reader_err;	/* (lock) */
 	uint64_t		reader_stalls;	/* rounds stopped by max_queued (lock) */
-	uint64_t		order_breaks;	/* writes without a read horizon (lock) */
+	uint64_t		order_breaks;	/* rounds written without a read horizon (lock) */
 	struct tep_handle	*tep;
 	struct ingest_decoder	dec;
 	int			dec_ready;
@@ -381,7 +385,8 @@ static int open_cpus(struct mmr_recorder *r)
 	if (r->nr_cpus <= 0)
 		r->nr_cpus = 1;
 	r->cpus = calloc((size_t)r->nr_cpus, sizeof(*r->cpus));
-	if (!r->cpus)
+	r->heap = calloc((size_t)r->nr_cpus, sizeof(*r->heap));
+	if (!r->cpus || !r->heap)
 		return -ENOMEM;
 	for (int c = 0; c < r->nr_cpus; c++) {
 		struct rec_cpu *rc = &r->cpus[c];
@@ -539,6 +544,7 @@ void mmr_record_close(struct mmr_recorder *r)
 		free(rc->cur);
 	}
 	free(r->cpus);
+	free(r->heap);
 	if (r->inst) {
 		/* removing the instance disables its events and frees its buffers */
 		if (tracefs_instance_destroy(r->inst))
@@ -695,7 +701,8 @@ static void *reader_main(void *arg)
 
 		pthread_mutex_lock(&r->lock);
 		stop = r->reader_stop;
-		full = r->nr_queued >= r->max_queued;
+		/* at the end everything is read: the writer is draining the queue */
+		full = !stop && r->nr_queued >= r->max_queued;
 		if (full)
 			r->reader_stalls++;
 		pthread_mutex_unlock(&r->lock);
@@ -759,8 +766,8 @@ static uint64_t take_pages(struct mmr_recorder *r, uint64_t wait_ns)
 	 * A CPU that has not been found empty for a long time (a relentless writer),
 	 * or a queue near its cap: order is given up rather than memory or events.
 	 */
-	if (r->nr_queued > r->max_queued / 2 ||
-	    (r->mono && now_mono() > limit + STALE_HORIZON_NS)) {
+	if (limit != UINT64_MAX && r->nr_queued &&
+	    (r->nr_queued > r->max_queued / 2 || now_mono() > limit + STALE_HORIZON_NS)) {
 		limit = UINT64_MAX;
 		r->order_breaks++;
 	}
@@ -797,24 +804,71 @@ static void cpu_next_page(struct mmr_recorder *r, struct rec_cpu *c)
 	}
 }
 
+/*
+ * The CPUs with a current record, as a binary min-heap on its timestamp, so that
+ * picking the oldest record costs log(CPUs), not CPUs. A CPU whose queue ran dry
+ * leaves the heap; heap_refill() brings it back when pages have arrived.
+ */
+static void heap_down(struct mmr_recorder *r, int i)
+{
+	struct rec_cpu **h = r->heap;
+
+	for (;;) {
+		int l = 2 * i + 1, m = i;
+
+		if (l < r->nr_heap && h[l]->ts < h[m]->ts)
+			m = l;
+		if (l + 1 < r->nr_heap && h[l + 1]->ts < h[m]->ts)
+			m = l + 1;
+		if (m == i)
+			return;
+		struct rec_cpu *t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static void heap_up(struct mmr_recorder *r, int i)
+{
+	struct rec_cpu **h = r->heap;
+
+	while (i > 0 && h[(i - 1) / 2]->ts > h[i]->ts) {
+		struct rec_cpu *t = h[i];
+
+		h[i] = h[(i - 1) / 2];
+		h[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static void heap_refill(struct mmr_recorder *r)
+{
+	for (int c = 0; c < r->nr_cpus; c++) {
+		struct rec_cpu *rc = &r->cpus[c];
+
+		if (rc->in_heap)
+			continue;
+		cpu_next_page(r, rc);
+		if (!rc->ev)
+			continue;
+		rc->in_heap = 1;
+		r->heap[r->nr_heap++] = rc;
+		heap_up(r, r->nr_heap - 1);
+	}
+}
+
 /* Writes, in timestamp order, every parsed record older than @limit. */
 static int emit(struct mmr_recorder *r, uint64_t limit)
 {
-	for (;;) {
-		struct rec_cpu *best = NULL;
+	heap_refill(r);
+	while (r->nr_heap) {
+		struct rec_cpu *best = r->heap[0];
 		struct tep_record rec;
 		struct mmr_event ev;
 		int ret;
 
-		for (int c = 0; c < r->nr_cpus; c++) {
-			struct rec_cpu *rc = &r->cpus[c];
-
-			if (!rc->ev)
-				cpu_next_page(r, rc);
-			if (rc->ev && (!best || rc->ts < best->ts))
-				best = rc;
-		}
-		if (!best || best->ts >= limit)
+		if (best->ts >= limit)
 			return 0;
 		memset(&rec, 0, sizeof(rec));
 		rec.ts = best->ts;
@@ -823,6 +877,15 @@ static int emit(struct mmr_recorder *r, uint64_t limit)
 		rec.size = kbuffer_event_size(best->kbuf);
 		ret = decoder_decode(&r->dec, &rec, &ev);
 		best->ev = kbuffer_next_event(best->kbuf, &best->ts);
+		if (!best->ev)
+			cpu_next_page(r, best);
+		if (best->ev) {
+			heap_down(r, 0);
+		} else {
+			best->in_heap = 0;
+			r->heap[0] = r->heap[--r->nr_heap];
+			heap_down(r, 0);
+		}
 		if (ret < 0)
 			return ret;
 		if (ret > 0)
@@ -835,6 +898,7 @@ static int emit(struct mmr_recorder *r, uint64_t limit)
 		r->last_ts = ev.ts;
 		r->n++;
 	}
+	return 0;
 }
 
 /* Reads the instance's per-CPU counters (per_cpu/cpuN/stats). */
@@ -987,6 +1051,10 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 
 	tracefs_trace_off(r->inst);
 	r->t_off = now_mono();
+	/* the host as it was when tracing stopped, before the drain takes its time */
+	err = mmr_host_snapshot_live(st, r->run_id, "end", r->mono ? r->t_off : r->last_ts);
+	if (err)
+		return err;
 	/* everything the buffers still hold, then every record in order */
 	reader_stop(r);
 	for (;;) {
@@ -1010,9 +1078,6 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	err = emit(r, UINT64_MAX);
 	if (err)
 		return err;
-	err = mmr_host_snapshot_live(st, r->run_id, "end", r->mono ? now_mono() : r->last_ts);
-	if (err)
-		return err;
 	read_stats(r);
 	for (int c = 0; c < r->nr_cpus && !err; c++)
 		if (r->cpus[c].fd >= 0)
@@ -1026,6 +1091,12 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->dec.nr_bad);
 	if (!err)
 		err = mmr_store_run_fact(st, r->run_id, "undecodable_records", num);
+	/* writes made without knowing every CPU was read that far (see take_pages()) */
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)r->order_breaks);
+	if (!err && r->order_breaks)
+		err = mmr_store_run_fact(st, r->run_id, "unordered_writes", num);
+	if (!err)
+		err = mmr_store_build_indexes(st);	/* as import does: sample lookups */
 	if (!err)
 		err = mmr_store_run_finish(st, r->run_id, r->first_ts, r->last_ts, r->n, true);
 	if (!err)

@@ -141,6 +141,8 @@ void freelist_add(struct model_zone *z, uint32_t idx, unsigned int order, unsign
 	z->nonempty[mt] |= 1u << order;
 	account_freepages(z, order, mt, 1);
 	block_account_free(z, idx, order, 1);
+	if (z->spb)
+		spb_freelist(z, idx, order, mt, 1);
 }
 
 void freelist_del(struct model_zone *z, uint32_t idx, unsigned int order, unsigned int mt)
@@ -153,6 +155,8 @@ void freelist_del(struct model_zone *z, uint32_t idx, unsigned int order, unsign
 		z->nonempty[mt] &= ~(1u << order);
 	account_freepages(z, order, mt, -1);
 	block_account_free(z, idx, order, -1);
+	if (z->spb)
+		spb_freelist(z, idx, order, mt, -1);
 }
 
 /* move_to_free_list(): appends to the tail of the new type's list. */
@@ -168,8 +172,13 @@ void set_block_mt(struct model_zone *z, uint32_t idx, unsigned int order, unsign
 {
 	uint32_t nr = order >= PB_ORDER ? 1u << (order - PB_ORDER) : 1;
 
-	for (uint32_t b = 0; b < nr; b++)
-		z->blocks[(idx >> PB_ORDER) + b].mt = mt;
+	for (uint32_t b = 0; b < nr; b++) {
+		struct model_block *blk = &z->blocks[(idx >> PB_ORDER) + b];
+
+		if (z->spb)
+			spb_block_mt(z, (idx >> PB_ORDER) + b, blk->mt, mt);
+		blk->mt = mt;
+	}
 }
 
 /*
@@ -197,6 +206,8 @@ int move_freepages_block(struct model_zone *z, uint32_t idx, unsigned int old_mt
 		}
 		i += 1u << order;
 	}
+	if (z->spb)
+		spb_block_mt(z, start >> PB_ORDER, z->blocks[start >> PB_ORDER].mt, new_mt);
 	z->blocks[start >> PB_ORDER].mt = new_mt;
 	return moved;
 }
@@ -471,7 +482,7 @@ static bool boost_watermark(const struct mmr_model *m, struct model_zone *z)
 {
 	uint64_t max_boost, factor = m->cfg.sysctl.watermark_boost_factor;
 
-	if (m->cfg.sysctl.boost_off || !factor)
+	if (m->cfg.sysctl.boost_off || !factor || m->cfg.policy.spb)	/* SPB: 06/45 */
 		return false;
 	if ((uint64_t)PB_PAGES * 4 > z->managed)
 		return false;
@@ -591,7 +602,10 @@ static uint32_t rmqueue_stages(struct mmr_model *m, struct model_zone *z, unsign
 	}
 	switch (*mode) {
 	case RMQ_NORMAL:
-		idx = rmqueue_smallest(m, z, order, mt, pid);
+		if (z->spb)
+			idx = spb_rmqueue_smallest(m, z, order, mt, pid);
+		else
+			idx = rmqueue_smallest(m, z, order, mt, pid);
 		if (idx != NIL)
 			return idx;
 		/* fallthrough */
@@ -854,6 +868,8 @@ void prep_alloc_page(struct mmr_model *m, struct model_zone *z, uint32_t idx,
 		block_account_movable(z, idx, order, 1);
 	if (class < NR_LRU)
 		z->nr_lru[class] += 1u << order;
+	if (z->spb)
+		spb_content(z, idx, order, movable, flags & A_RESERVED, 1);
 }
 
 void unprep_alloc_page(struct mmr_model *m, struct model_zone *z, uint32_t idx)
@@ -866,6 +882,8 @@ void unprep_alloc_page(struct mmr_model *m, struct model_zone *z, uint32_t idx)
 		block_account_movable(z, idx, order, -1);
 	if (class < NR_LRU)
 		z->nr_lru[class] -= 1u << order;
+	if (z->spb)
+		spb_content(z, idx, order, pg_movable(p), p->w0 & A_RESERVED, -1);
 	p->w0 = 0;
 	p->w1 = 0;
 }

@@ -186,6 +186,9 @@ int mmr_model_check(const struct mmr_model *m)
 		if (err)
 			return err;
 	}
+	err = spb_check(m);	/* superpageblock counters and lists (policy spb) */
+	if (err)
+		return err;
 	for (uint64_t o = 0; o < m->nr_owner_slots; o++)
 		owners += !!(m->owners[o].loc & OWNER_LIVE);
 	if (owners != live)

@@ -45,6 +45,23 @@ void mmr_model_config_init(struct mmr_model_config *cfg)
 	cfg->agents.kcompactd_permille = 1000;
 	cfg->agents.quantum_ns = 100000;
 	cfg->agents.during_stall = true;
+	cfg->spb = (struct mmr_model_spb){
+		.pageblocks = 512,
+		.min_spbs = 4,
+		.nr_buckets = 4,
+		.reserve_min = 4,
+		.reserve_div = 32,
+		.pass1_whole_first = true,
+		.pass3_clean = true,
+		.defrag_start_blocks = 1,
+		.defrag_start_pb = 2,
+		.defrag_stop_blocks = 2,
+		.defrag_stop_pb = 3,
+		.progress_blocks = 1,
+		.cooldown_ns = 5000000000ull,
+		.defrag_permille = 1000,
+		.sample_ns = 10000000ull,
+	};
 	cfg->seed = 1;
 }
 
@@ -239,6 +256,8 @@ int model_zone_reset(struct mmr_model *m, struct model_zone *z)
 {
 	uint32_t reserved = (uint32_t)(z->nr_pages - z->managed);
 
+	if (z->spb)
+		z->spb->ready = false;	/* spb_rebuild() recounts after the reset */
 	memset(z->pages, 0, sizeof(*z->pages) * z->nr_pages);
 	for (uint32_t b = 0; b < z->nr_blocks; b++)
 		z->blocks[b] = (struct model_block){ .mt = MT_MOVABLE };
@@ -382,6 +401,15 @@ int mmr_model_new(const struct mmr_model_config *cfg, struct mmr_model **out)
 	model_setup_watermarks(m);
 	for (unsigned int i = 0; i < m->nr_zones; i++)
 		model_zone_reset(m, &m->zones[i]);
+	if (m->cfg.policy.spb) {
+		err = spb_model_init(m);
+		if (err) {
+			mmr_model_free(m);
+			return err;
+		}
+		for (unsigned int i = 0; i < m->nr_zones; i++)
+			spb_rebuild(&m->zones[i]);
+	}
 	*out = m;
 	return 0;
 }
@@ -390,6 +418,7 @@ void mmr_model_free(struct mmr_model *m)
 {
 	if (!m)
 		return;
+	spb_model_release(m);
 	for (unsigned int i = 0; i < MMR_MODEL_MAX_ZONES; i++) {
 		free(m->zones[i].pages);
 		free(m->zones[i].blocks);

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "core-local.h"
+#include "model-spb.h"
 
 #define MODEL_KERNEL		"v6.19 + defrag_mode reclaim-storm fix series"
 
@@ -195,6 +196,7 @@ struct model_zone {
 	uint64_t		nr_lru[NR_LRU];		/* pages of each class in this zone */
 	uint32_t		release_cursor[NR_MT];	/* mmr_model_release_initial() */
 	bool			populated_once;
+	struct model_spb_zone	*spb;		/* superpageblocks (policy spb), or NULL */
 };
 
 static inline uint64_t wmark_pages(const struct model_zone *z, unsigned int w)
@@ -344,6 +346,7 @@ struct mmr_model {
 	struct mmr_model_stats	stats;
 	struct mmr_model_work	nowork;		/* sink for work nobody is charged for */
 	struct model_actor	embedder;	/* frees by the embedder */
+	struct model_spb_state	*spbw;		/* SPB defrag worker and samples, or NULL */
 };
 
 /* model-core.c */

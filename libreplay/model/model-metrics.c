@@ -67,4 +67,6 @@ void mmr_model_metrics(const struct mmr_model *m, mmr_metric_fn fn, void *arg)
 		fn(arg, name, (double)s->mt_stall_ns[i] / 1e9);
 	}
 	fn(arg, "blocks.mixed_end", (double)mmr_model_mixed_blocks(m));
+	if (m->spbw)
+		spb_metrics(m, fn, arg);
 }

@@ -23,6 +23,7 @@ struct param {
 #define SYS(f, t)	{ "sysctl." #f, t, CFG(sysctl.f), false }
 #define COST(f)		{ "cost." #f, P_U64, CFG(costs.f), false }
 #define AG(f, t)	{ "agents." #f, t, CFG(agents.f), false }
+#define SPB(f, t, inf)	{ "spb." #f, t, CFG(spb.f), inf }
 
 static const struct param params[] = {
 	POL(defrag_mode),
@@ -36,6 +37,26 @@ static const struct param params[] = {
 	POL(highatomic),
 	POL(swap),
 	POL(thp),
+	POL(spb),
+	POL(spb_p43),
+	SPB(pageblocks, P_UINT, false),
+	SPB(min_spbs, P_UINT, false),
+	SPB(no_scale, P_BOOL, false),
+	SPB(nr_buckets, P_UINT, true),
+	SPB(reserve_min, P_UINT, false),
+	SPB(reserve_div, P_UINT, false),
+	SPB(reserve_hard, P_BOOL, true),
+	SPB(pass1_whole_first, P_BOOL, false),
+	SPB(pass2b_threshold, P_BOOL, false),
+	SPB(pass3_clean, P_BOOL, true),
+	SPB(defrag_start_blocks, P_UINT, false),
+	SPB(defrag_start_pb, P_UINT, false),
+	SPB(defrag_stop_blocks, P_UINT, false),
+	SPB(defrag_stop_pb, P_UINT, false),
+	SPB(progress_blocks, P_UINT, true),
+	SPB(cooldown_ns, P_U64, false),
+	SPB(defrag_permille, P_UINT, true),
+	SPB(sample_ns, P_U64, false),
 	SYS(min_free_kbytes, P_U64),
 	SYS(watermark_scale_factor, P_UINT),
 	SYS(watermark_boost_factor, P_UINT),
@@ -79,7 +100,7 @@ static const char *const mode_names[] = { "budget", "complete", "off" };
 
 struct preset {
 	const char		*name;
-	struct mmr_model_policy	switches;	/* only the fix-series fields matter */
+	struct mmr_model_policy	switches;	/* only the fix-series and SPB fields matter */
 };
 
 static const struct preset presets[] = {
@@ -88,6 +109,8 @@ static const struct preset presets[] = {
 	{ "defrag_mode_fix", { .defrag_mode = true, .p2_source_gates = true,
 			       .p4_capture_request_order = true, .p4_promote_compact = true,
 			       .p4_promote_reclaim = true } },
+	{ "spb", { .spb = true } },
+	{ "spb_p43", { .spb = true, .spb_p43 = true } },
 };
 
 static void apply_preset(struct mmr_model_policy *p, const struct mmr_model_policy *s)
@@ -98,6 +121,8 @@ static void apply_preset(struct mmr_model_policy *p, const struct mmr_model_poli
 	p->p4_promote_compact = s->p4_promote_compact;
 	p->p4_promote_reclaim = s->p4_promote_reclaim;
 	p->retry_promoted_order = false;
+	p->spb = s->spb;
+	p->spb_p43 = s->spb_p43;
 }
 
 static bool same_switches(const struct mmr_model_policy *p, const struct mmr_model_policy *s)
@@ -105,7 +130,8 @@ static bool same_switches(const struct mmr_model_policy *p, const struct mmr_mod
 	return p->defrag_mode == s->defrag_mode && p->p2_source_gates == s->p2_source_gates &&
 	       p->p4_capture_request_order == s->p4_capture_request_order &&
 	       p->p4_promote_compact == s->p4_promote_compact &&
-	       p->p4_promote_reclaim == s->p4_promote_reclaim && !p->retry_promoted_order;
+	       p->p4_promote_reclaim == s->p4_promote_reclaim && !p->retry_promoted_order &&
+	       p->spb == s->spb && p->spb_p43 == s->spb_p43;
 }
 
 int mmr_model_config_preset(struct mmr_model_config *cfg, const char *name)
@@ -116,7 +142,7 @@ int mmr_model_config_preset(struct mmr_model_config *cfg, const char *name)
 			return 0;
 		}
 	}
-	mmr_warn("model: unknown policy preset '%s'", name);
+	mmr_err("unknown policy '%s'", name);
 	return -MMR_E_POLICY;
 }
 
@@ -203,10 +229,10 @@ int mmr_model_config_set(struct mmr_model_config *cfg, const char *key, const ch
 			break;
 		}
 		if (err)
-			mmr_warn("model: bad value '%s' for '%s'", value, key);
+			mmr_err("bad value '%s' for '%s'", value, key);
 		return err;
 	}
-	mmr_warn("model: unknown parameter '%s'", key);
+	mmr_err("unknown model parameter '%s'", key);
 	return -MMR_E_POLICY;
 }
 

@@ -355,6 +355,7 @@ int mmr_model_populate(struct mmr_model *m, unsigned int zone,
 		err = build_zone(m, &L, st, nr_owners);
 	if (err)
 		model_zone_reset(m, z);
+	spb_rebuild(z);		/* no-op without superpageblocks */
 out:
 	free(L.fm);
 	free(L.ford);
@@ -427,6 +428,41 @@ int mmr_model_release_initial(struct mmr_model *m, int zone, int migratetype,
 		if (zone >= 0 && z->cfg_idx != (unsigned int)zone)
 			continue;
 		freed = release_in_zone(m, z, (unsigned int)migratetype, order);
+	}
+	if (nr_pages)
+		*nr_pages = freed;
+	freed = (uint64_t)m->event_ret;
+	m->event_ret = 0;
+	return (int)freed;
+}
+
+int mmr_model_release_initial_at(struct mmr_model *m, uint64_t pfn, unsigned int order,
+				 uint64_t time, uint64_t *nr_pages)
+{
+	uint64_t freed = 0;
+
+	if (order > MAX_ORDER)
+		return -MMR_E_INVAL;
+	if (time > m->now)
+		model_advance_to(m, time);
+	for (unsigned int i = 0; i < m->nr_zones; i++) {
+		struct model_zone *z = &m->zones[i];
+		uint64_t end = pfn + (1ull << order);
+
+		if (pfn < z->start_pfn || pfn >= z->start_pfn + z->nr_pages)
+			continue;
+		if (end > z->start_pfn + z->nr_pages)
+			end = z->start_pfn + z->nr_pages;
+		for (uint32_t idx = (uint32_t)(pfn - z->start_pfn);
+		     idx < (uint32_t)(end - z->start_pfn); idx++) {
+			const struct model_page *p = &z->pages[idx];
+
+			if (pg_state(p) != PS_ALLOC || !(p->w0 & A_PREEXIST) || pg_alloc_order(p))
+				continue;
+			model_free_owner(m, p->w1, 0, false);
+			freed++;
+		}
+		break;
 	}
 	if (nr_pages)
 		*nr_pages = freed;

@@ -7,6 +7,8 @@
  * kernel's wakeup paths or their timers (kswapd's 100 ms short sleep, kcompactd's
  * 500 ms proactive tick). Events of the agents carry the slice's end time.
  * MMR_AGENTS_COMPLETE runs both to completion at every advance instead.
+ * Under the SPB policy the per-SPB defrag worker is a third agent, after kcompactd in
+ * each slice, earning spb.defrag_permille while it has queued work.
  */
 #include "model-local.h"
 
@@ -28,7 +30,7 @@ static int64_t step_cost(struct mmr_model *m, struct mmr_model_work *w, bool (*s
 
 static bool agents_idle(const struct mmr_model *m)
 {
-	return m->ks.state != KS_RUN && m->kc.state == KC_SLEEP;
+	return m->ks.state != KS_RUN && m->kc.state == KC_SLEEP && !spb_defrag_pending(m);
 }
 
 /* The next timer of a sleeping agent, or UINT64_MAX. */
@@ -54,6 +56,8 @@ static void run_complete(struct mmr_model *m)
 			did |= kswapd_step(m);
 		while (m->kc.state != KC_SLEEP && steps++ < COMPLETE_MAX_STEPS)
 			did |= kcompactd_step(m);
+		while (spb_defrag_pending(m) && steps++ < COMPLETE_MAX_STEPS)
+			did |= spb_defrag_step(m);
 		did |= kswapd_step(m);		/* timers */
 		did |= kcompactd_step(m);
 	} while (did && steps < COMPLETE_MAX_STEPS && !agents_idle(m));
@@ -116,6 +120,12 @@ void model_advance_to(struct mmr_model *m, uint64_t t)
 				m->kc.budget -= step_cost(m, &m->kc.work, kcompactd_step, &did);
 		} else {
 			kcompactd_step(m);
+		}
+		if (spb_defrag_pending(m)) {	/* the SPB defrag worker (policy spb) */
+			m->spbw->budget += (int64_t)(dt * m->cfg.spb.defrag_permille / 1000);
+			while (m->spbw->budget > 0 && spb_defrag_pending(m))
+				m->spbw->budget -= step_cost(m, &m->spbw->work, spb_defrag_step,
+							     &did);
 		}
 	}
 	m->in_agents = false;

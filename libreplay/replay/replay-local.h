@@ -23,6 +23,7 @@ struct replay_op {
 	uint8_t		order;
 	uint8_t		mt;		/* OP_FREE_INITIAL: migratetype released */
 	uint8_t		failed;		/* OP_ALLOC: the recorded kernel failed it */
+	int64_t		pfn;		/* OP_FREE_INITIAL: the recorded pfn */
 };
 
 typedef int (*replay_op_fn)(const struct replay_op *op, void *arg);
@@ -48,5 +49,10 @@ int replay_initial_state(struct mmr_store *st, int64_t run_id, struct mmr_model_
 /* Synthetic scenarios (replay-synth.c). */
 int synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	      const char *const *sets, int nr_sets, int64_t *run_id);
+
+/* The superpageblock scenario "spb-stuck" (replay-synth-spb.c). */
+extern const char synth_spb_stuck_summary[];
+int synth_spb_stuck(struct mmr_store *st, uint64_t seed, const char *const *sets, int nr_sets,
+		    int64_t *run_id);
 
 #endif

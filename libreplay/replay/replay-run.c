@@ -162,9 +162,21 @@ static int on_op(const struct replay_op *op, void *arg)
 		err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
 		break;
 	case OP_FREE_INITIAL: {
-		uint64_t n = 0;
+		/* at the recorded pfn where the model has pre-existing pages there; the
+		 * rest (all of it where the model placed other pages) by type */
+		uint64_t n = 0, want = 1ull << op->order, more = 0;
 
-		err = mmr_model_release_initial(c->m, -1, op->mt, op->order, t, &n);
+		if (op->pfn >= 0)
+			err = mmr_model_release_initial_at(c->m, (uint64_t)op->pfn, op->order, t, &n);
+		if (!err && n == 0) {
+			err = mmr_model_release_initial(c->m, -1, op->mt, op->order, t, &n);
+		} else {
+			for (; !err && n < want; n++) {
+				err = mmr_model_release_initial(c->m, -1, op->mt, 0, t, &more);
+				if (!more)
+					break;
+			}
+		}
 		if (!err && !n)
 			c->res->replay.initial_missing++;
 		break;
@@ -398,6 +410,8 @@ static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
 	store_metric(&ms, "replay.skipped_reclaimed_frees", (double)res->replay.skipped_reclaimed);
 	store_metric(&ms, "replay.initial_missing", (double)res->replay.initial_missing);
 	store_metric(&ms, "replay.span_s", (double)res->span_ns / 1e9);
+	if (!ms.err)
+		ms.err = mmr_spb_store_samples(out, res->run_id, c->m);	/* SPB policies only */
 	return ms.err;
 }
 
@@ -413,6 +427,30 @@ static int copy_tasks(struct mmr_store *st, int64_t run_id, struct mmr_store *ou
 	mmr_stmt_bind_int(s, 1, run_id);
 	while ((rc = mmr_stmt_step(s)) > 0) {
 		err = mmr_store_task(out, to, (int)mmr_stmt_int(s, 0), mmr_stmt_text(s, 1));
+		if (err)
+			break;
+	}
+	mmr_stmt_free(s);
+	return err ? err : (rc < 0 ? rc : 0);
+}
+
+/*
+ * In another store the replay has no parent run there: it gets the source's gfp flag
+ * bits itself, so that the storms module derives migratetypes with the right layout.
+ */
+static int copy_gfp_flags(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
+			  int64_t to)
+{
+	struct mmr_stmt *s;
+	int rc, err;
+
+	err = mmr_stmt_prepare(st, "SELECT mask, name FROM gfp_flags WHERE run_id = ?1", &s);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(s, 1, run_id);
+	while ((rc = mmr_stmt_step(s)) > 0) {
+		err = mmr_store_gfp_flag(out, to, (uint64_t)mmr_stmt_int(s, 0),
+					 mmr_stmt_text(s, 1));
 		if (err)
 			break;
 	}
@@ -466,6 +504,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	err = mmr_store_run_add(out, &info, &res->run_id);
 	if (!err)
 		err = copy_tasks(st, run_id, out, res->run_id);
+	if (!err && out != st)
+		err = copy_gfp_flags(st, run_id, out, res->run_id);
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)

@@ -68,12 +68,14 @@ static const struct mmr_synth_scenario public_list[] = {
 
 const struct mmr_synth_scenario *mmr_synth_scenarios(int *nr)
 {
-	static struct mmr_synth_scenario list[ARRAY_SIZE(scenarios)];
+	static struct mmr_synth_scenario list[ARRAY_SIZE(scenarios) + 1];
 
 	for (size_t i = 0; i < ARRAY_SIZE(scenarios); i++)
 		list[i] = (struct mmr_synth_scenario){ scenarios[i].name, scenarios[i].summary };
+	list[ARRAY_SIZE(scenarios)] = (struct mmr_synth_scenario){ "spb-stuck",
+		synth_spb_stuck_summary };	/* replay-synth-spb.c */
 	(void)public_list;
-	*nr = (int)ARRAY_SIZE(scenarios);
+	*nr = (int)ARRAY_SIZE(scenarios) + 1;
 	return list;
 }
 
@@ -407,6 +409,38 @@ static char *params_json(const char *scenario, uint64_t seed, const struct synth
 	return sb.buf;
 }
 
+/* The scenario's parameters with @sets applied. Return: 0 or -MMR_E_INVAL (logged). */
+static int synth_params_for(const char *scenario, const char *const *sets, int nr_sets,
+			    struct synth_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
+		if (!strcmp(scenarios[i].name, scenario))
+			break;
+	if (i == ARRAY_SIZE(scenarios)) {
+		mmr_err("unknown scenario '%s' (mmreplay synth --list)", scenario);
+		return -MMR_E_INVAL;
+	}
+	*p = scenarios[i].p;
+	for (int k = 0; k < nr_sets; k++) {
+		int err = set_param(p, sets[k]);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int mmr_synth_check(const char *scenario, const char *const *sets, int nr_sets)
+{
+	struct synth_params p;
+
+	if (!strcmp(scenario, "spb-stuck"))	/* its parameters are checked as it runs */
+		return 0;
+	return synth_params_for(scenario, sets, nr_sets, &p);
+}
+
 int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 		  const char *const *sets, int nr_sets, int64_t *run_id)
 {
@@ -416,22 +450,13 @@ int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	struct mmr_writer *w = NULL;
 	uint64_t start = 1ull << 20, pages, free_pages, first = 0, last = 0, n = 0;
 	char *params = NULL, source[96];
-	size_t i;
 	int err;
 
-	for (i = 0; i < ARRAY_SIZE(scenarios); i++)
-		if (!strcmp(scenarios[i].name, scenario))
-			break;
-	if (i == ARRAY_SIZE(scenarios)) {
-		mmr_err("unknown scenario '%s'", scenario);
-		return -MMR_E_INVAL;
-	}
-	p = scenarios[i].p;
-	for (int k = 0; k < nr_sets; k++) {
-		err = set_param(&p, sets[k]);
-		if (err)
-			return err;
-	}
+	if (!strcmp(scenario, "spb-stuck"))	/* replay-synth-spb.c */
+		return synth_spb_stuck(st, seed, sets, nr_sets, run_id);
+	err = synth_params_for(scenario, sets, nr_sets, &p);
+	if (err)
+		return err;
 	pages = ((uint64_t)(p.zone_mb * 256) / PB) * PB;
 	params = params_json(scenario, seed, &p);
 	if (!params)

@@ -12,8 +12,9 @@
  *    pfn the trace does not name, so it joins a queue per order, and a later free of
  *    an unknown pfn of that order frees the oldest owner of the queue;
  *  - an unknown pfn with an empty queue is memory allocated before the trace: the
- *    model releases pre-existing memory of that order (MOVABLE: the trace does not
- *    say which type; most long-lived memory is page cache and anon).
+ *    model releases its pre-existing pages at that pfn, or as many as are there, and
+ *    the rest elsewhere as MOVABLE (the trace does not say which type; most
+ *    long-lived memory is page cache and anon).
  * mm_page_free_batched repeats frees already traced by mm_page_free and is skipped.
  * A free of part of an allocation (split pages) counts against its block; the model
  * frees the block when the last part goes. README.md discusses the limits.
@@ -26,8 +27,8 @@
 enum { SRC_ALLOC, SRC_FREE, SRC_DR_BEGIN, SRC_DR_END, SRC_C_BEGIN, SRC_C_END, NR_SRC };
 
 static const char *const src_sql[NR_SRC] = {
-	"SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
-	"WHERE run_id = ?1 ORDER BY ts, seq",
+	("SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
+	 "WHERE run_id = ?1 ORDER BY ts, seq"),
 	"SELECT ts, seq, pid, pfn, \"order\" FROM mm_page_free WHERE run_id = ?1 ORDER BY ts, seq",
 	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_begin WHERE run_id = ?1 ORDER BY ts, seq",
 	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_end WHERE run_id = ?1 ORDER BY ts, seq",
@@ -291,7 +292,7 @@ static int emit(struct extract *x, enum replay_op_kind kind, const struct cursor
 {
 	struct replay_op op = {
 		.ts = c->ts, .owner = owner, .pid = c->pid, .kind = (uint8_t)kind,
-		.order = (uint8_t)order, .mt = MMR_MT_MOVABLE,
+		.order = (uint8_t)order, .mt = MMR_MT_MOVABLE, .pfn = c->pfn,
 	};
 
 	if (kind == OP_ALLOC) {

@@ -4,9 +4,10 @@
  * extfrag events and the bucketed timeline.
  *
  * One pass over the run's sparse events (reclaim, compaction, daemons, extfrag, oom)
- * merged in (ts, seq) order by SQLite from the clustered tables; the dense
- * allocation stream is only aggregated per bucket by SQL, and read row by row only
- * to find the allocation that ends a compaction stall.
+ * merged in (ts, seq) order by SQLite from the clustered tables. The dense
+ * allocation stream is scanned once for the per-bucket counts (three columns, no
+ * sort) and otherwise only probed by time range for the allocation that ends a
+ * compaction stall. Frees are never read.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -139,7 +140,8 @@ struct derive {
 	uint64_t		gfp_movable, gfp_reclaimable;
 	const char		*gfp_source;
 	uint64_t		stray_ends;
-	bool			has_allocs;
+	bool			has_allocs;	/* the run's allocation results are complete:
+						 * they decide compaction stall outcomes */
 
 	struct bucket		*b;
 	size_t			nr_buckets;
@@ -787,6 +789,39 @@ static int aggregate(struct derive *d)
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * A BPF recording may keep only some allocations (1 in N, above an order, or only
+ * non-movable ones): a stall's own result may then be missing, and a later
+ * allocation of the task would be taken for it. Outcomes fall back to the status
+ * of the zones compacted.
+ */
+static int check_alloc_stream(struct derive *d)
+{
+	int64_t partial = 0;
+	struct mmr_stmt *q;
+	int err, rc;
+
+	err = mmr_stmt_prepare(d->st, "SELECT count(*) FROM host_facts WHERE run_id = ?1 AND ("
+			       "(key = 'bpf.sample_rate' AND CAST(value AS INTEGER) > 1) OR "
+			       "(key = 'bpf.min_order' AND CAST(value AS INTEGER) > 0) OR "
+			       "(key = 'bpf.unmovable_only' AND CAST(value AS INTEGER) != 0))", &q);
+	if (err)
+		return err;
+	mmr_stmt_bind_int(q, 1, d->run.run_id);
+	rc = mmr_stmt_step(q);
+	if (rc == 1)
+		partial = mmr_stmt_int(q, 0);
+	mmr_stmt_free(q);
+	if (rc < 0)
+		return rc;
+	if (partial) {
+		mmr_info("run %lld keeps part of its allocations: compaction outcomes come from "
+			 "the compaction status", (long long)d->run.run_id);
+		d->has_allocs = false;
+	}
+	return 0;
+}
+
 static int write_timeline(struct derive *d)
 {
 	struct mmr_stmt *s;
@@ -877,6 +912,8 @@ static int derive_run(struct derive *d)
 				&d->kswapd_pids, &d->nr_kswapd);
 	if (!err)
 		err = aggregate(d);
+	if (!err && d->has_allocs)
+		err = check_alloc_stream(d);
 	if (!err)
 		err = mmr_stmt_prepare(d->st, "INSERT INTO reclaim_episodes (run_id, kind, pid, cpu, "
 				       "start_ts, end_ts, duration_ns, depth, \"order\", gfp_flags, "

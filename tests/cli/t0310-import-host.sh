@@ -40,11 +40,12 @@ ts=$(q "SELECT (SELECT min(ts) FROM snapshots WHERE run_id = 1 AND phase = 'star
 [ "$(q "SELECT count(DISTINCT ts) FROM vmstat_samples WHERE run_id = 1")" = 2 ] || fail "vmstat samples"
 [ "$(q "SELECT count(*) FROM psi_samples WHERE run_id = 1 AND some_total > 0")" = 2 ] || fail "psi samples"
 
-# --no-host: the same run without any snapshot
-"$MMREPLAY" import -q --no-host "$dat" -o "$T/db" || fail "import --no-host"
+# the options, on a small trace (2448 events) with a copy of the host directory
+cp "$MMR_TESTDATA/lossy-v7z.dat" "$T/copy.dat"
+cp -r "$MMR_SAMPLES/defrag-mode-0.host" "$T/copy.host"
+"$MMREPLAY" import -q --no-host "$T/copy.dat" -o "$T/db" || fail "import --no-host"
 [ "$(q "SELECT count(*) FROM snapshots WHERE run_id = 2")" = 0 ] || fail "--no-host loaded snapshots"
-# --host-dir from elsewhere
-cp "$dat" "$T/copy.dat"
+rm -r "$T/copy.host"
 "$MMREPLAY" import -q --host-dir "$MMR_SAMPLES/defrag-mode-1.host" "$T/copy.dat" -o "$T/db" ||
 	fail "import --host-dir"
 [ "$(q "SELECT value FROM host_facts WHERE run_id = 3 AND key = 'sysctl.vm.defrag_mode'")" = 1 ] ||
@@ -54,9 +55,9 @@ db_dump "$T/db" >"$T/before"
 expect_fail 1 "no start/ or end/" "$MMREPLAY" import -q --host-dir "$T" "$T/copy.dat" -o "$T/db"
 mkdir -p "$T/bad.host/start"
 mkdir "$T/bad.host/start/zoneinfo"
-cp "$dat" "$T/bad.dat"
+cp "$T/copy.dat" "$T/bad.dat"
 expect_fail 1 "zoneinfo" "$MMREPLAY" import -q "$T/copy.dat" "$T/bad.dat" -o "$T/db"
 db_dump "$T/db" >"$T/after"
 cmp -s "$T/before" "$T/after" || fail "a failed import changed the store"
-expect_fail 2 "exactly one" "$MMREPLAY" import --host-dir "$T" "$dat" "$dat" -o "$T/db"
+expect_fail 2 "exactly one" "$MMREPLAY" import --host-dir "$T" "$T/copy.dat" "$T/copy.dat" -o "$T/db"
 ok "import with host snapshots"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # tests/cli/t0420-plot-render.sh - `plot` draws the samples as SVG that rsvg-convert
 # renders to a PNG of the advertised size (one lane per run: two runs are taller
-# than one); labels are escaped; runs not derived yet are derived on the way.
+# than one); labels are escaped; runs not derived yet are derived on the way and
+# storms are detected with plot's own options.
 . "$MMR_SRC/tests/cli/lib.sh"
 command -v rsvg-convert >/dev/null || skip "rsvg-convert is not installed (librsvg2-bin; scripts/setup.sh)"
 db=$T/s.db
@@ -13,6 +14,9 @@ png_size() {	# width x height from the IHDR chunk
 svg_size() {
 	sed -n 's/.*<svg [^>]*width="\([0-9]*\)" height="\([0-9]*\)".*/\1 \2/p' "$1" | head -1
 }
+# stored storms at the defaults (none: the bursts last 0.2 s); plot detects again
+"$MMREPLAY" storms -f csv -r 1 "$db" >/dev/null || fail storms
+[ "$(sqlite3 "$db" 'SELECT count(*) FROM storms')" -eq 0 ] || fail "storms at the defaults"
 "$MMREPLAY" plot --min-len 100ms -r 1 -l 'defrag_mode=1 <&>' -o "$T/one.svg" "$db" || fail "plot one"
 "$MMREPLAY" plot --min-len 100ms -o "$T/two.svg" "$db" || fail "plot two"
 [ "$(sqlite3 "$db" 'SELECT count(*) FROM storm_runs')" -eq 2 ] || fail "plot did not derive both runs"
@@ -33,6 +37,7 @@ set -- $(svg_size "$T/two.svg"); w2=$1; h2=$2
 grep -q 'defrag_mode=1 &lt;&amp;&gt;' "$T/one.svg" || fail "label not escaped"
 [ "$(grep -c 'class="storm"' "$T/two.svg")" -eq "$(sqlite3 "$db" 'SELECT count(*) FROM storms')" ] ||
 	fail "not one shaded rectangle per storm"
+[ "$(grep -c 'class="storm"' "$T/two.svg")" -ge 2 ] || fail "plot did not detect with its own options"
 grep -q 'run 2: import' "$T/two.svg" || fail "default lane label"
 ls "$T" | grep -q '\.tmp\.' && fail "temporary file left behind"
 ok "plot renders at the advertised size"

@@ -29,7 +29,7 @@ workload() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	echo 1 >/proc/sys/vm/compact_memory
-	memcg_hog 96 24 && echo memcg >"$W/hog-ran"
+	memcg_hog 48 16 && echo memcg >"$W/hog-ran"
 	dd if=/dev/zero of="$W/file" bs=1M count=32 status=none
 	rm -f "$W/file"
 	echo 1 >/proc/sys/vm/compact_memory

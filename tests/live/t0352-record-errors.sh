@@ -20,6 +20,17 @@ grep -q "warning: event 'kmem:no_such_event' is not available" "$T/err" || fail 
 	fail "the missing event is not in the run's facts"
 [ "$(q "$T/some.db" "SELECT complete FROM runs")" = 1 ] || fail "run with a missing event incomplete"
 
+# losses: a two-page buffer per CPU cannot hold the alloc stream of a page-cache
+# write; the summary, the run's per-CPU counters and `info` all say so
+"$MMREPLAY" record -o "$T/lossy.db" --buffer-kb 8 -- \
+	dd if=/dev/zero of="$T/f" bs=1M count=64 status=none >"$T/out" 2>"$T/err" || fail "lossy record failed"
+rm -f "$T/f"
+grep -q "WARNING: run 1 lost [0-9]* events in the ring buffer" "$T/err" || { cat "$T/err" >&2; fail "no loss warning"; }
+grep -q "nothing lost" "$T/out" && fail "a lossy run says nothing lost"
+[ "$(q "$T/lossy.db" "SELECT sum(overrun) > 0 FROM run_cpu_stats")" = 1 ] || fail "no overrun stored"
+"$MMREPLAY" info "$T/lossy.db" 2>&1 >/dev/null | grep -q "WARNING: run 1 lost events" || fail "info does not warn"
+ok "losses are counted and reported"
+
 if command -v setpriv >/dev/null; then
 	expect_fail 1 "needs root" setpriv --reuid=65534 --regid=65534 --clear-groups \
 		"$MMREPLAY" record -o "$T/nobody.db" -d 1

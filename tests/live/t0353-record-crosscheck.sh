@@ -25,7 +25,7 @@ for e in kmem/mm_page_alloc kmem/mm_page_free kmem/mm_page_free_batched \
 	echo 1 >"$I/events/$e/enable"
 done
 echo 1 >"$I/tracing_on"
-"$MMREPLAY" record -q -o "$T/rec.db" -- sh -c ". '$MMR_SRC/tests/live/record-workload.sh'; W='$T';
+"$MMREPLAY" record -q -o "$T/rec.db" --buffer-kb 65536 -- sh -c ". '$MMR_SRC/tests/live/record-workload.sh'; W='$T';
 	sync; echo 1 >/proc/sys/vm/compact_memory; memcg_hog 32 16;
 	dd if=/dev/zero of='$T/file' bs=1M count=8 status=none; rm -f '$T/file'" 2>"$T/err" ||
 	{ cat "$T/err" >&2; fail "record failed"; }

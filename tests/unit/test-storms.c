@@ -366,6 +366,35 @@ static void test_compaction_result_search_bound(void **state)
 	assert_int_equal(q1(f, "SELECT duration_ns FROM compaction_stalls WHERE pid = 21"), 9999 * MS);
 }
 
+static void test_compaction_outcome_sampled_allocs(void **state)
+{
+	/* a BPF run that keeps 1 allocation in 4 does not judge stalls by allocations
+	 * (the stall's own may be missing): the zones' compaction status decides */
+	struct fixture *f = *state;
+
+	run_begin(f, 0x8, 0x10);
+	assert_int_equal(mmr_store_run_fact(f->st, f->run, "bpf.sample_rate", "4"), 0);
+	try_compact(f, T0 + 1 * MS, 30, 9);
+	ev(f, MMR_EV_COMPACTION_BEGIN, T0 + 2 * MS, 30, "sync", I(0), NULL);
+	ev(f, MMR_EV_COMPACTION_END, T0 + 3 * MS, 30, "status", I(8), NULL);
+	alloc(f, T0 + 4 * MS, 30, 4096, 0, 1);		/* a later, smaller allocation */
+	try_compact(f, T0 + 5 * MS, 31, 9);
+	ev(f, MMR_EV_COMPACTION_BEGIN, T0 + 6 * MS, 31, "sync", I(0), NULL);
+	ev(f, MMR_EV_COMPACTION_END, T0 + 7 * MS, 31, "status", I(5), NULL);
+	alloc(f, T0 + 8 * MS, 31, 8192, 9, 1);
+	dr_begin(f, T0 + 9 * MS, 31, 9, 0x8);
+	dr_end(f, T0 + 10 * MS, 31, 1);
+	run_end(f, T0 + 20 * MS);
+	assert_int_equal(mmr_storms_derive(f->st, f->run, NULL), 0);
+	assert_int_equal(q1(f, "SELECT outcome = 'success' FROM compaction_stalls WHERE pid = 30"), 1);
+	assert_int_equal(q1(f, "SELECT outcome = 'fail' FROM compaction_stalls WHERE pid = 31"), 1);
+	/* the same events with the whole stream: the allocations decide */
+	assert_int_equal(mmr_store_exec(f->st, "DELETE FROM host_facts"), 0);
+	assert_int_equal(mmr_storms_derive(f->st, f->run, NULL), 0);
+	assert_int_equal(q1(f, "SELECT outcome = 'fail' FROM compaction_stalls WHERE pid = 30"), 1);
+	assert_int_equal(q1(f, "SELECT outcome = 'success' FROM compaction_stalls WHERE pid = 31"), 1);
+}
+
 static void test_daemon_intervals(void **state)
 {
 	/* kswapd wake..sleep per node; repeated wakes count; awake at the end is open */
@@ -720,6 +749,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_extfrag_classification, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_outcomes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_compaction_result_search_bound, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compaction_outcome_sampled_allocs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_daemon_intervals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bucket_split, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_storm_stall_threshold, setup, teardown),

@@ -119,6 +119,43 @@ struct mmr_model_policy {
 	bool	highatomic;		/* high-order atomic reserve */
 	bool	swap;			/* anon LRU pages are reclaimable */
 	bool	thp;			/* THP raises min_free_kbytes (khugepaged) */
+	bool	spb;			/* superpageblock RFC (v1, 2026-04-30) without patch 43:
+					 * SPB steering in __rmqueue_smallest, defrag worker */
+	bool	spb_p43;		/* with spb: patch 43/45's two defrag triggers */
+};
+
+/*
+ * Superpageblock parameters (policy spb). README.md, "Superpageblocks", says which
+ * are stated by a source and which are [INFERRED] guesses.
+ */
+struct mmr_model_spb {
+	unsigned int	pageblocks;		/* SPB size in pageblocks, power of two: 512 */
+	unsigned int	min_spbs;		/* a zone with fewer SPBs of that size gets a
+						 * smaller size (halved, not below 2 pageblocks),
+						 * with a warning: 4 */
+	bool		no_scale;		/* refuse such a zone instead (-MMR_E_INVAL) */
+	unsigned int	nr_buckets;		/* [INFERRED] fullness buckets by free pages: 4 */
+	unsigned int	reserve_min;		/* tainted reserve floor, pageblocks: 4 */
+	unsigned int	reserve_div;		/* reserve = max(min, pageblocks / div): 32 */
+	bool		reserve_hard;		/* [INFERRED] movable allocations never take a
+						 * tainted SPB's reserve (false: only when nothing
+						 * else is free) */
+	bool		pass1_whole_first;	/* non-movable PASS_1: whole blocks before
+						 * sub-block buddies: true */
+	bool		pass2b_threshold;	/* PASS_2B keeps the half-block claim rule
+						 * (false: skipped, as patch 25/45) */
+	bool		pass3_clean;		/* [INFERRED] PASS_3 also takes a whole free
+						 * block of a clean SPB when no SPB is empty: true */
+	unsigned int	defrag_start_blocks;	/* needs defrag at <= this many free blocks: 1 */
+	unsigned int	defrag_start_pb;	/* ... or < this many blocks' worth free: 2 */
+	unsigned int	defrag_stop_blocks;	/* run stops at >= this many free blocks: 2 */
+	unsigned int	defrag_stop_pb;		/* ... or >= this many blocks' worth free: 3 */
+	unsigned int	progress_blocks;	/* [INFERRED] a run made progress when the SPB
+						 * gained this many free pageblocks: 1 */
+	uint64_t	cooldown_ns;		/* SPB_DEFRAG_NOOP_COOLDOWN: 5 s */
+	unsigned int	defrag_permille;	/* [INFERRED] CPU share of the defrag worker
+						 * while it has work: 1000 */
+	uint64_t	sample_ns;		/* category count samples at most this often: 10 ms */
 };
 
 /* Kernel tunables (sysctls and sizes). Zero means "the kernel's default or formula". */
@@ -214,6 +251,7 @@ struct mmr_model_config {
 	struct mmr_model_sysctl		sysctl;
 	struct mmr_model_costs		costs;
 	struct mmr_model_agents		agents;
+	struct mmr_model_spb		spb;
 	mmr_event_fn			event_fn;
 	void				*event_arg;
 	struct mmr_model_hooks		hooks;
@@ -354,6 +392,14 @@ MMR_API int mmr_model_free_owner(struct mmr_model *m, uint32_t owner, uint64_t t
  */
 MMR_API int mmr_model_release_initial(struct mmr_model *m, int zone, int migratetype,
 				      unsigned int order, uint64_t time, uint64_t *nr_pages);
+/*
+ * mmr_model_release_initial_at() - Frees the pre-existing (populated) pages in
+ * [@pfn, @pfn + 2^@order), those that are there: a recording's free of memory it
+ * allocated before the trace, at its own pfn. @nr_pages: pages freed (may be fewer
+ * than 2^@order, or none, where the model holds other pages). Return: 0, -MMR_E_INVAL.
+ */
+MMR_API int mmr_model_release_initial_at(struct mmr_model *m, uint64_t pfn, unsigned int order,
+					 uint64_t time, uint64_t *nr_pages);
 /* Runs kswapd, kcompactd and proactive compaction up to @now (ns). */
 MMR_API int mmr_model_advance(struct mmr_model *m, uint64_t now);
 MMR_API uint64_t mmr_model_now(const struct mmr_model *m);

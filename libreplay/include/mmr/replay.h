@@ -87,6 +87,9 @@ MMR_API const struct mmr_synth_scenario *mmr_synth_scenarios(int *nr);
  * @sets: "key=value" scenario parameters (see `mmreplay synth --help`).
  * Return: 0, -MMR_E_INVAL (unknown scenario or parameter, logged), or a store error.
  */
+/* Checks a scenario name and its parameters without writing anything.
+ * Return: 0 or -MMR_E_INVAL (logged). */
+MMR_API int mmr_synth_check(const char *scenario, const char *const *sets, int nr_sets);
 MMR_API int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 			  const char *const *sets, int nr_sets, int64_t *run_id);
 
