@@ -214,8 +214,10 @@ int cmd_record(int argc, char **argv)
 	if (use_bpf) {
 		const char *why;
 
-		if (mmr_bpf_available(&why))
-			return cmd_fail(-MMR_E_UNSUPP, "--bpf is not available: %s", why);
+		if (mmr_bpf_available(&why)) {
+			fprintf(stderr, "mmreplay record: --bpf is not available: %s\n", why);
+			return EXIT_FAIL;
+		}
 		bo.no_alloc_stream = ro.no_alloc_stream;
 		/* one ring for all CPUs: the next power of two of --buffer-kb */
 		for (bo.ringbuf_bytes = ro.buffer_kb ? 4096 : 0;

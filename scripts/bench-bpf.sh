@@ -1,6 +1,6 @@
 #!/bin/sh
-# scripts/bench-bpf.sh [SECONDS] - the BPF collector against the tracefs recorder,
-# side by side: both record the same stress-ng workload at the same time, so they
+# scripts/bench-bpf.sh [SECONDS] (also scripts/bench-record.sh --bpf [SECONDS]) - the
+# BPF collector against the tracefs recorder, side by side: both record the same stress-ng workload at the same time, so they
 # see the same events at the same rate. Prints, for each: events stored, events/s,
 # losses, collector CPU (user + system of the collector process and its children,
 # from /usr/bin/time) and CPU per event; then the CPU ratio BPF / tracefs.
@@ -9,17 +9,25 @@
 # Both record the same event set: the BPF collector's (libreplay/ingest/bpf/mmtrace.h),
 # passed to the tracefs recorder with -e. Root, tracefs, BTF and stress-ng needed.
 #
-# Environment: MMREPLAY (default build/cmd/mmreplay) must have `record`; the BPF side
-# is `$MMREPLAY record --bpf` when it exists, else BPF_DRIVER (default
-# build/tests/bpf-record-driver, a test driver of mmr_bpf_record()).
-# WORKLOAD overrides the stress-ng command line; BPF_OPTS adds options to the BPF
-# side (its in-kernel filters, e.g. "--sample 8" for the driver). Use a Release build.
+# Environment: MMREPLAY (default: a Release build in $MMR_BENCH_BUILD, build-bench,
+# made here). WORKLOAD overrides the stress-ng command line (default: the workload of
+# scripts/bench-record.sh); BPF_OPTS adds options to the BPF
+# side (its in-kernel filters, e.g. "--bpf-sample 8"): then the two no longer store
+# the same rows, and the figures say what the filters save.
+# "lost" is ring-buffer losses; for BPF, "missed" is the tracepoint hits the kernel
+# did not run a program for (recursion), also lost.
 set -eu
 cd "$(dirname "$0")/.."
 secs=${1:-12}
-MMR=${MMREPLAY:-build/cmd/mmreplay}
-DRV=${BPF_DRIVER:-build/tests/bpf-record-driver}
-WORKLOAD=${WORKLOAD:-stress-ng --vm 1 --vm-bytes 256M --vm-method write64 -q}
+if [ -n "${MMREPLAY:-}" ]; then
+	MMR=$MMREPLAY
+else
+	B=${MMR_BENCH_BUILD:-build-bench}
+	cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
+	cmake --build "$B" -j"$(nproc)" --target mmreplay >/dev/null
+	MMR=$B/cmd/mmreplay
+fi
+WORKLOAD=${WORKLOAD:-stress-ng --vm 1 --vm-bytes 512M --vm-method all --page-in -q}
 T=$(mktemp -d /var/tmp/mmr-bench-bpf.XXXXXX)
 trap 'kill $p1 $p2 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 p1=""; p2=""
@@ -27,12 +35,8 @@ p1=""; p2=""
 [ "$(id -u)" -eq 0 ] || { echo "bench-bpf: needs root" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench-bpf: needs /usr/bin/time (package time)" >&2; exit 1; }
 "$MMR" record --help >/dev/null 2>&1 || { echo "bench-bpf: $MMR has no record command" >&2; exit 1; }
-if "$MMR" record --help | grep -q -- '--bpf'; then
-	BPF="$MMR record --bpf -q"
-else
-	[ -x "$DRV" ] || { echo "bench-bpf: no BPF collector ($DRV; build with MMR_BPF=ON)" >&2; exit 1; }
-	BPF="$DRV"
-fi
+"$MMR" record --help | grep -q -- '--bpf' || { echo "bench-bpf: $MMR has no record --bpf" >&2; exit 1; }
+BPF="$MMR record --bpf -q"
 events=$(sed -n 's/^[[:space:]]*X([A-Z_0-9]*,[[:space:]]*\([a-z]*\),[[:space:]]*\([a-z_]*\)).*/\1:\2/p' \
 	libreplay/ingest/bpf/mmtrace.h | paste -sd, -)
 
@@ -51,19 +55,21 @@ p1=""; p2=""
 
 row() {	# name db timefile
 	sqlite3 -separator ' ' "$2" "SELECT nr_events, (end_ts - start_ts) / 1e9,
-		(SELECT coalesce(sum(lost_events), 0) FROM run_cpu_stats s WHERE s.run_id = r.run_id)
+		(SELECT coalesce(sum(lost_events), 0) FROM run_cpu_stats s WHERE s.run_id = r.run_id),
+		coalesce((SELECT value FROM host_facts h WHERE h.run_id = r.run_id AND
+			h.key = 'bpf.recursion_misses'), '-')
 		FROM runs r ORDER BY run_id DESC LIMIT 1" | {
-		read -r n span lost
+		read -r n span lost missed
 		read -r u s < "$3"
 		cpu=$(echo "$u + $s" | bc -l)
-		printf "%-8s %10d %10.0f %10d %8.2f %10.2f\n" "$1" "$n" \
-			"$(echo "$n / $span" | bc -l)" "$lost" "$cpu" \
+		printf "%-8s %10d %10.0f %10d %8s %8.2f %10.2f\n" "$1" "$n" \
+			"$(echo "$n / $span" | bc -l)" "$lost" "$missed" "$cpu" \
 			"$(echo "$cpu * 1000000 / ($n + 1)" | bc -l)"
 		echo "$cpu" > "$T/$1.cpu"
 	}
 }
 echo "workload: $WORKLOAD, ${secs} s recordings, both collectors at once${BPF_OPTS:+; bpf: $BPF_OPTS}"
-printf "%-8s %10s %10s %10s %8s %10s\n" collector events events/s lost cpu_s cpu_us/ev
+printf "%-8s %10s %10s %10s %8s %8s %10s\n" collector events events/s lost missed cpu_s cpu_us/ev
 row tracefs "$T/tracefs.db" "$T/tracefs.time"
 row bpf "$T/bpf.db" "$T/bpf.time"
 printf "cpu ratio bpf/tracefs: %.3f (target <= 0.5)\n" \

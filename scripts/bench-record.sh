@@ -17,6 +17,8 @@
 # Needs root, tracefs and stress-ng. Leaves no instance behind.
 set -eu
 cd "$(dirname "$0")/.."
+# --bpf: the BPF collector against this recorder, side by side (scripts/bench-bpf.sh)
+[ "${1:-}" = "--bpf" ] && { shift; exec scripts/bench-bpf.sh "$@"; }
 secs=${1:-8}
 T=/sys/kernel/tracing
 [ "$(id -u)" -eq 0 ] || { echo "bench-record: needs root" >&2; exit 1; }

@@ -87,6 +87,7 @@ struct bpf_counts {
 	uint64_t	dropped;	/* records lost to a full ring buffer (all CPUs) */
 	uint64_t	filtered;	/* page events left out by the filters and sampling */
 	uint64_t	stalls;		/* events stored with a cgroup id */
+	uint64_t	missed;		/* program runs the kernel skipped (recursion) */
 	uint64_t	first_ts;	/* first and last event time, ns on MMR_BPF_CLOCK */
 	uint64_t	last_ts;
 };
@@ -99,6 +100,8 @@ struct mmr_bpf {
 
 	struct mmr_store	*st;		/* set by mmr_bpf_run() */
 	bool			writing;	/* records go to the run (else dropped) */
+	uint64_t		missed_base;	/* recursion misses before the run */
+	unsigned int		budget;		/* records the current drain may still take */
 	int64_t			run_id;
 	struct mmr_writer	*w;
 	struct mmr_stmt		*cg_ins;
@@ -212,9 +215,8 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	struct mmr_bpf *b;
 	size_t rb_bytes;
 	long page = sysconf(_SC_PAGESIZE);
-	int err;
-
 	const char *why;
+	int err;
 
 	err = mmr_bpf_available(&why);
 	if (err) {
@@ -504,10 +506,10 @@ static int on_record(void *ctx, void *data, size_t size)
 	int err;
 
 	if (!b->writing)
-		return 0;
+		goto next;
 	if (size < sizeof(r)) {
 		b->bad++;
-		return 0;
+		goto next;
 	}
 	memcpy(&r, data, sizeof(r));
 	if (r.cpu < b->nr_cpus)
@@ -517,7 +519,9 @@ static int on_record(void *ctx, void *data, size_t size)
 		b->err = err;
 		return err;	/* stops ring_buffer__poll() */
 	}
-	return 0;
+next:
+	/* libbpf drains while the producer keeps up: give the loop back in time */
+	return --b->budget ? 0 : -EAGAIN;
 }
 
 /*
@@ -526,17 +530,37 @@ static int on_record(void *ctx, void *data, size_t size)
  */
 #define MMR_BPF_DRAIN_MS	50
 
+/*
+ * Records one poll handles at most (some 50 ms of work): a producer faster than the
+ * reader would otherwise keep libbpf's drain loop going, and the stop request, the
+ * commits and the samples would wait. The records left are taken at the next poll
+ * (or lost to a full ring, and counted).
+ */
+#define MMR_BPF_BATCH		65536
+
+/* Waits up to @timeout_ms if @wait, then takes at most a batch. Return: records taken. */
+static int bpf_drain(struct mmr_bpf *b, int timeout_ms, bool wait)
+{
+	int n;
+
+	b->budget = MMR_BPF_BATCH;
+	n = wait ? ring_buffer__poll(b->rb, timeout_ms) : ring_buffer__consume(b->rb);
+	if (b->err)
+		return b->err;
+	if (n == -EAGAIN)
+		return MMR_BPF_BATCH;
+	return n;
+}
+
 static int bpf_poll(struct mmr_bpf *b, int timeout_ms)
 {
 	int n;
 
 	if (b->err)
 		return b->err;
-	n = ring_buffer__poll(b->rb, timeout_ms < MMR_BPF_DRAIN_MS ? timeout_ms : MMR_BPF_DRAIN_MS);
-	if (n >= 0 && !b->err)
-		n = ring_buffer__consume(b->rb);	/* what came without a wakeup */
-	if (b->err)
-		return b->err;
+	n = bpf_drain(b, timeout_ms < MMR_BPF_DRAIN_MS ? timeout_ms : MMR_BPF_DRAIN_MS, true);
+	if (n >= 0 && n < MMR_BPF_BATCH)
+		n = bpf_drain(b, 0, false);	/* what came without a wakeup */
 	return n;
 }
 
@@ -565,6 +589,29 @@ static void read_counters(struct mmr_bpf *b, uint64_t *dropped, uint64_t *filter
 	free(vals);
 }
 
+/*
+ * Tracepoint hits the kernel did not run our program for: a BPF program does not
+ * run nested in another on the same CPU (an interrupt that frees a page while a
+ * program runs, for instance), and the kernel counts each such miss per program.
+ * Those events are lost without a ring-buffer drop.
+ */
+static uint64_t recursion_misses(struct mmr_bpf *b)
+{
+	struct bpf_program *prog;
+	uint64_t sum = 0;
+
+	bpf_object__for_each_program(prog, b->skel->obj) {
+		struct bpf_prog_info info;
+		__u32 len = sizeof(info);
+		int fd = bpf_program__fd(prog);
+
+		memset(&info, 0, sizeof(info));
+		if (fd >= 0 && !bpf_obj_get_info_by_fd(fd, &info, &len))
+			sum += info.recursion_misses;
+	}
+	return sum;
+}
+
 /* Zeroes the kernel's counters: drops before the run are not the run's. */
 static void reset_counters(struct mmr_bpf *b)
 {
@@ -581,14 +628,17 @@ static void reset_counters(struct mmr_bpf *b)
 static int bpf_finish(struct mmr_bpf *b)
 {
 	struct mmr_stmt *s = NULL;
+	char num[32];
 	uint64_t *drops;
 	int err;
 
 	/* nothing new arrives once detached; then take what is in the ring */
 	mmtrace__detach(b->skel);
-	ring_buffer__consume(b->rb);
-	if (b->err)
-		return b->err;
+	do
+		err = bpf_drain(b, 0, false);
+	while (err == MMR_BPF_BATCH);
+	if (err < 0)
+		return err;
 	err = mmr_writer_flush(b->w);
 	if (err)
 		return err;
@@ -609,6 +659,18 @@ static int bpf_finish(struct mmr_bpf *b)
 		err = mmr_store_cpu_stat(b->st, b->run_id, &cs);
 	}
 	free(drops);
+	if (err)
+		return err;
+
+	b->stats.missed = recursion_misses(b) - b->missed_base;
+	snprintf(num, sizeof(num), "%" PRIu64, b->stats.missed);
+	err = mmr_store_run_fact(b->st, b->run_id, "bpf.recursion_misses", num);
+	if (!err)
+		err = mmr_store_run_metric(b->st, b->run_id, "bpf.recursion_misses",
+					   (double)b->stats.missed);
+	if (!err)
+		err = mmr_store_run_metric(b->st, b->run_id, "bpf.filtered_events",
+					   (double)b->stats.filtered);
 	if (err)
 		return err;
 
@@ -659,10 +721,11 @@ static void fill_status(struct mmr_bpf *b, uint64_t t0, uint64_t now, uint64_t *
 	double dt = (double)(now - *last_t) / 1e9;
 
 	read_counters(b, &b->stats.dropped, &b->stats.filtered, NULL);
+	b->stats.missed = recursion_misses(b) - b->missed_base;
 	s->elapsed_s = (double)(now - t0) / 1e9;
 	s->events = b->stats.events;
 	s->events_per_s = dt > 0 ? (double)(b->stats.events - *last_n) / dt : 0;
-	s->lost = b->stats.dropped;
+	s->lost = b->stats.dropped + b->stats.missed;
 	s->direct_reclaims = b->w ? mmr_writer_count(b->w, MMR_EV_DIRECT_RECLAIM_BEGIN) : 0;
 	s->undecodable = b->bad;
 	*last_n = b->stats.events;
@@ -725,9 +788,11 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 
 	/* the run starts now: what the ring holds from before is not part of it */
 	b->writing = false;
-	ring_buffer__consume(b->rb);
+	for (int i = 0; i < 8 && bpf_drain(b, 0, false) == MMR_BPF_BATCH; i++)
+		;	/* a full ring is some 120k records a 16 MiB */
 	memset(b->read, 0, (size_t)b->nr_cpus * sizeof(*b->read));
 	reset_counters(b);
+	b->missed_base = recursion_misses(b);
 	b->writing = true;
 
 	t0 = last_commit = last_sample = last_status = last_t = mono_ns();

@@ -75,7 +75,7 @@ driver_start() {
 	until [ "$(sqlite3 "$db" "SELECT count(*) FROM runs" 2>/dev/null)" = 1 ]; do
 		kill -0 "$DRV_PID" 2>/dev/null || { cat "$T/driver.err" >&2; fail "recorder exited early"; }
 		i=$((i + 1))
-		[ $i -lt 200 ] || fail "recorder not started after 20 s"
+		[ $i -lt 600 ] || fail "recorder not started after 60 s"
 		sleep 0.1
 	done
 	sleep 0.2	# the first drain discards what preceded the run

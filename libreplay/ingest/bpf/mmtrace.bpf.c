@@ -559,7 +559,7 @@ int BPF_PROG(mmr_throttled, int nid, int usec_timeout, int usec_delayed, int rea
 	r->val[0] = nid;
 	r->val[1] = usec_timeout;
 	r->val[2] = usec_delayed;
-	r->val[3] = reason;
+	r->val[3] = 1u << reason;	/* the event stores a mask: 1U << reason */
 	rec_send(r);
 	return 0;
 }
