@@ -159,6 +159,8 @@ void cmd_print_policies(FILE *out)
 		{ "vanilla", "vm.defrag_mode=0" },
 		{ "defrag_mode", "vm.defrag_mode=1 before the reclaim-storm fix series" },
 		{ "defrag_mode_fix", "vm.defrag_mode=1 with the four patches of the fix series" },
+		{ "spb", "superpageblock RFC v1 without patch 43 (defrag only on bucket changes)" },
+		{ "spb_p43", "superpageblock RFC v1 with patch 43's allocator-path defrag triggers" },
 	};
 
 	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
