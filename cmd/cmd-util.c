@@ -169,9 +169,8 @@ void cmd_print_policies(FILE *out)
 		{ "vanilla", "vm.defrag_mode=0" },
 		{ "defrag_mode", "vm.defrag_mode=1 before the reclaim-storm fix series" },
 		{ "defrag_mode_fix", "vm.defrag_mode=1 with the four patches of the fix series" },
-		{ "spb", "1 GiB superpageblocks (RFC without patch 43): defrag only on "
-			 "fullness-bucket changes" },
-		{ "spb_p43", "superpageblocks with patch 43's allocator-path defrag triggers" },
+		{ "spb", "superpageblock RFC v1 without patch 43 (defrag only on bucket changes)" },
+		{ "spb_p43", "superpageblock RFC v1 with patch 43's allocator-path defrag triggers" },
 	};
 	struct mmr_model_config probe;
 
