@@ -51,15 +51,25 @@ struct cursor {
 struct pfn_entry {
 	uint64_t	key;		/* pfn + 1; 0 = empty slot */
 	uint32_t	owner;
-	uint32_t	remaining;	/* pages not yet freed */
+	uint16_t	remaining;	/* pages not yet freed (at most 2^10) */
 	uint8_t		order;
-};
+};	/* 16 bytes: the map is the replay's largest structure after the model */
 
 struct pfn_map {
 	struct pfn_entry	*slot;
 	size_t			cap;	/* power of two */
 	size_t			nr;
+	size_t			per_order[MMR_MODEL_NR_ORDERS];	/* live entries by order */
 };
+
+/* The highest order with a live entry (0 if none): bounds the split-page search. */
+static unsigned int map_max_order(const struct pfn_map *m)
+{
+	for (unsigned int o = MMR_MODEL_MAX_ORDER; o > 0; o--)
+		if (m->per_order[o])
+			return o;
+	return 0;
+}
 
 /* Per task: nesting depth of direct reclaim and compaction. */
 struct task_ctx {
@@ -144,8 +154,9 @@ static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned 
 	for (i = hash64(pfn) & (m->cap - 1); m->slot[i].key; i = (i + 1) & (m->cap - 1))
 		;
 	m->slot[i] = (struct pfn_entry){ .key = pfn + 1, .owner = owner,
-					 .remaining = 1u << order, .order = (uint8_t)order };
+					 .remaining = (uint16_t)(1u << order), .order = (uint8_t)order };
 	m->nr++;
+	m->per_order[order]++;
 	return 0;
 }
 
@@ -153,6 +164,8 @@ static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned 
 static void map_remove(struct pfn_map *m, struct pfn_entry *e)
 {
 	size_t i = (size_t)(e - m->slot), j = i;
+
+	m->per_order[e->order]--;
 
 	for (;;) {
 		j = (j + 1) & (m->cap - 1);
@@ -378,7 +391,9 @@ static int on_free(struct extract *x, const struct cursor *c)
 	e = map_find(&x->map, pfn);
 	if (!e) {
 		/* part of a larger allocation? */
-		for (unsigned int k = 1; k <= MMR_MODEL_MAX_ORDER && !e; k++) {
+		unsigned int top = map_max_order(&x->map);
+
+		for (unsigned int k = 1; k <= top && !e; k++) {
 			struct pfn_entry *h = map_find(&x->map, pfn & ~((1ull << k) - 1));
 
 			if (h && h->order >= k && pfn + pages <= (h->key - 1) + (1ull << h->order))
@@ -388,7 +403,7 @@ static int on_free(struct extract *x, const struct cursor *c)
 	if (e) {
 		if (pages >= e->remaining || (e->key - 1 == pfn && c->order >= e->order))
 			return block_freed(x, c, e, ctx);
-		e->remaining -= (uint32_t)pages;
+		e->remaining -= (uint16_t)pages;
 		x->ws->frees_partial++;
 		return 0;
 	}
