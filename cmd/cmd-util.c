@@ -169,10 +169,17 @@ void cmd_print_policies(FILE *out)
 		{ "vanilla", "vm.defrag_mode=0" },
 		{ "defrag_mode", "vm.defrag_mode=1 before the reclaim-storm fix series" },
 		{ "defrag_mode_fix", "vm.defrag_mode=1 with the four patches of the fix series" },
+		{ "spb", "superpageblock RFC v1 without patch 43 (defrag only on bucket changes)" },
+		{ "spb_p43", "superpageblock RFC v1 with patch 43's allocator-path defrag triggers" },
 	};
+	struct mmr_model_config probe;
 
-	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++)
-		fprintf(out, "%-16s %s\n", p[i].name, p[i].what);
+	/* only what this build's model knows */
+	for (size_t i = 0; i < sizeof(p) / sizeof(p[0]); i++) {
+		mmr_model_config_init(&probe);
+		if (!mmr_model_config_preset(&probe, p[i].name))
+			fprintf(out, "%-16s %s\n", p[i].name, p[i].what);
+	}
 }
 
 void cmd_replay_progress(uint64_t done, uint64_t total, void *arg)

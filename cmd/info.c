@@ -171,8 +171,14 @@ int cmd_info(int argc, char **argv)
 		err = section(st, fmt, "ring buffer", sql, &first);
 	}
 	if (!err) {
-		snprintf(sql, sizeof(sql), "SELECT run_id AS run, key, value FROM host_facts%s "
-			 "ORDER BY run_id, key", where);
+		/* on a terminal table, long values (the enabled event list) are cut: the
+		 * full text is in host_facts, and csv/json print it whole */
+		snprintf(sql, sizeof(sql), fmt == MMR_FMT_TABLE ?
+			 "SELECT run_id AS run, key, CASE WHEN length(value) > 100 THEN "
+			 "substr(value, 1, 96) || ' ...' ELSE value END AS value FROM host_facts%s "
+			 "ORDER BY run_id, key" :
+			 "SELECT run_id AS run, key, value FROM host_facts%s ORDER BY run_id, key",
+			 where);
 		err = section(st, fmt, "host facts", sql, &first);
 	}
 	if (!err && fmt == MMR_FMT_JSON)

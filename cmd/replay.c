@@ -17,7 +17,7 @@ static const char usage[] =
 	"watermarks and starting free lists; frees the recorded kernel's own reclaim\n"
 	"and compaction made are left to the model (libreplay/replay/README.md).\n"
 	"\n"
-	"policies: vanilla, defrag_mode, defrag_mode_fix (more: mmreplay replay --list)\n"
+	"policies: vanilla, defrag_mode, defrag_mode_fix, spb, spb_p43 (mmreplay replay --list)\n"
 	"\n"
 	"options:\n"
 	"  -p, --policy NAME     model preset (default vanilla)\n"

@@ -15,7 +15,8 @@ struct param {
 	const char	*key;
 	enum ptype	type;
 	size_t		off;
-	bool		inferred;	/* not visible in any source: a documented guess */
+	int		inferred;	/* not visible in any source: a documented guess
+					 * (1; 2 for the SPB policy's, listed apart) */
 };
 
 #define CFG(f)		offsetof(struct mmr_model_config, f)
@@ -31,7 +32,7 @@ static const struct param params[] = {
 	POL(p4_capture_request_order),
 	POL(p4_promote_compact),
 	POL(p4_promote_reclaim),
-	{ "retry_promoted_order", P_BOOL, CFG(policy.retry_promoted_order), true },
+	{ "retry_promoted_order", P_BOOL, CFG(policy.retry_promoted_order), 1 },
 	POL(atomic_nofrag_drop),
 	POL(pcp),
 	POL(highatomic),
@@ -42,20 +43,20 @@ static const struct param params[] = {
 	SPB(pageblocks, P_UINT, false),
 	SPB(min_spbs, P_UINT, false),
 	SPB(no_scale, P_BOOL, false),
-	SPB(nr_buckets, P_UINT, true),
+	SPB(nr_buckets, P_UINT, 2),
 	SPB(reserve_min, P_UINT, false),
 	SPB(reserve_div, P_UINT, false),
-	SPB(reserve_hard, P_BOOL, true),
+	SPB(reserve_hard, P_BOOL, 2),
 	SPB(pass1_whole_first, P_BOOL, false),
 	SPB(pass2b_threshold, P_BOOL, false),
-	SPB(pass3_clean, P_BOOL, true),
+	SPB(pass3_clean, P_BOOL, 2),
 	SPB(defrag_start_blocks, P_UINT, false),
 	SPB(defrag_start_pb, P_UINT, false),
 	SPB(defrag_stop_blocks, P_UINT, false),
 	SPB(defrag_stop_pb, P_UINT, false),
-	SPB(progress_blocks, P_UINT, true),
+	SPB(progress_blocks, P_UINT, 2),
 	SPB(cooldown_ns, P_U64, false),
-	SPB(defrag_permille, P_UINT, true),
+	SPB(defrag_permille, P_UINT, 2),
 	SPB(sample_ns, P_U64, false),
 	SYS(min_free_kbytes, P_U64),
 	SYS(watermark_scale_factor, P_UINT),
@@ -278,7 +279,13 @@ void model_policy_json(const struct mmr_model_config *cfg, struct strbuf *sb)
 	}
 	sb_adds(sb, "},\"inferred\":[");
 	for (unsigned int i = 0, n = 0; i < ARRAY_SIZE(params); i++) {
-		if (!params[i].inferred)
+		if (params[i].inferred != 1)
+			continue;
+		sb_addf(sb, "%s\"%s\"", n++ ? "," : "", params[i].key);
+	}
+	sb_adds(sb, "],\"spb_inferred\":[");
+	for (unsigned int i = 0, n = 0; i < ARRAY_SIZE(params); i++) {
+		if (params[i].inferred != 2)
 			continue;
 		sb_addf(sb, "%s\"%s\"", n++ ? "," : "", params[i].key);
 	}

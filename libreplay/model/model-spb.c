@@ -406,37 +406,60 @@ int mmr_model_spb_sample_now(struct mmr_model *m)
 
 /* ---- finding buddies inside one SPB ---------------------------------------------- */
 
-/* A free buddy of exactly @order on list @mt inside @sb (its count says one exists). */
-static uint32_t sb_find(const struct model_zone *z, const struct model_spb *sb,
-			unsigned int order, unsigned int mt)
+#define PROBE_LIST	16	/* zone free-list entries looked at before a block scan */
+
+static uint32_t find_in_block(const struct model_zone *z, uint32_t b, unsigned int order,
+			      unsigned int mt)
 {
-	unsigned int need = order >= PB_ORDER ? PB_PAGES : 1u << order;
+	const struct model_block *blk = &z->blocks[b];
+	uint32_t start = b << PB_SHIFT, end = start + PB_PAGES;
 
-	for (uint32_t b = sb->first_block; b < sb->first_block + sb->nr_blocks; b++) {
-		const struct model_block *blk = &z->blocks[b];
-		uint32_t start = b << PB_SHIFT, end = start + PB_PAGES;
+	if (blk->mt != mt || blk->nr_free < (order >= PB_ORDER ? PB_PAGES : 1u << order))
+		return NIL;
+	if (order >= PB_ORDER) {
+		const struct model_page *p = &z->pages[start];
 
-		if (blk->mt != mt || blk->nr_free < need)
-			continue;
-		if (order >= PB_ORDER) {
-			const struct model_page *p = &z->pages[start];
+		return pg_state(p) == PS_BUDDY && pg_free_order(p) == order ? start : NIL;
+	}
+	for (uint32_t i = start; i < end;) {
+		const struct model_page *p = &z->pages[i];
+		unsigned int st = pg_state(p), o;
 
-			if (pg_state(p) == PS_BUDDY && pg_free_order(p) == order)
-				return start;
+		if (st == PS_TAIL) {
+			i++;
 			continue;
 		}
-		for (uint32_t i = start; i < end;) {
-			const struct model_page *p = &z->pages[i];
-			unsigned int st = pg_state(p), o;
+		o = pg_head_order(p);
+		if (st == PS_BUDDY && o == order)
+			return i;
+		i += 1u << o;
+	}
+	return NIL;
+}
 
-			if (st == PS_TAIL) {
-				i++;
-				continue;
-			}
-			o = pg_head_order(p);
-			if (st == PS_BUDDY && o == order)
-				return i;
-			i += 1u << o;
+/*
+ * A free buddy of exactly @order on list @mt inside @sb (its count says one exists):
+ * the first of the zone list's first PROBE_LIST entries inside @sb (the kernel's
+ * per-SPB lists would give their head), else a scan of @sb's blocks from the block
+ * of the last find.
+ */
+static uint32_t sb_find(const struct model_zone *z, struct model_spb *sb, unsigned int order,
+			unsigned int mt)
+{
+	uint32_t lo = sb->first_block << PB_SHIFT, hi = lo + sb->nr_blocks * PB_PAGES, idx;
+	unsigned int n = 0;
+
+	for (idx = z->area[order][mt].head; idx != NIL && n < PROBE_LIST;
+	     idx = pg_next(&z->pages[idx]), n++)
+		if (idx >= lo && idx < hi)
+			return idx;
+	for (uint32_t k = 0; k < sb->nr_blocks; k++) {
+		uint32_t off = (sb->cursor + k) % sb->nr_blocks;
+
+		idx = find_in_block(z, sb->first_block + off, order, mt);
+		if (idx != NIL) {
+			sb->cursor = off;
+			return idx;
 		}
 	}
 	return NIL;

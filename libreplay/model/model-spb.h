@@ -45,6 +45,7 @@ struct model_spb {
 	bool		queued;			/* defrag work queued or running */
 	bool		no_progress;		/* last run made no progress */
 	uint32_t	prev, next;		/* links on its category/bucket list */
+	uint32_t	cursor;			/* block offset of the last buddy found */
 	uint64_t	last_no_progress;	/* model ns of that run's end */
 };
 
