@@ -473,6 +473,9 @@ static int sb_order(const struct model_spb *sb, unsigned int mt, unsigned int lo
 	return bits ? (int)(lo + (unsigned int)__builtin_ctz(bits)) : -1;
 }
 
+/* pid of a take() that is a migration target: no mm_page_alloc_zone_locked */
+#define NO_EVENT	INT32_MIN
+
 static inline bool pcp_order(unsigned int order)
 {
 	return order <= COSTLY_ORDER || order == PB_ORDER;
@@ -492,8 +495,9 @@ static uint32_t take(struct mmr_model *m, struct model_zone *z, uint32_t idx, un
 	if (relabel && list_mt != mt)
 		set_block_mt(z, idx, cur, mt);
 	model_expand(z, idx, order, cur, rest_mt);
-	EMIT(m, pid, MMR_EV_PAGE_ALLOC_ZONE_LOCKED, (int64_t)model_pfn(z, idx), order, mt,
-	     pcp_order(order) && mt < NR_PCPTYPES);
+	if (pid != NO_EVENT)
+		EMIT(m, pid, MMR_EV_PAGE_ALLOC_ZONE_LOCKED, (int64_t)model_pfn(z, idx), order, mt,
+		     pcp_order(order) && mt < NR_PCPTYPES);
 	return idx;
 }
 
@@ -536,7 +540,6 @@ unsigned int spb_reserve(const struct model_spb_zone *zs, const struct model_spb
 	const struct mmr_model_spb *p = &zs->m->cfg.spb;
 	unsigned int r = sb->nr_blocks / p->reserve_div;
 
-	(void)zs;
 	return r > p->reserve_min ? r : p->reserve_min;
 }
 
@@ -659,7 +662,7 @@ static uint64_t evacuate_block(struct mmr_model *m, struct model_zone *z, uint32
 			i += 1u << order;
 			continue;
 		}
-		dst = movable_target(m, z->spb, order, sb, pid);
+		dst = movable_target(m, z->spb, order, sb, NO_EVENT);
 		if (dst == NIL) {
 			*no_target = true;
 			break;
