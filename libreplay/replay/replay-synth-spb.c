@@ -95,21 +95,11 @@ static int snapshot(struct mmr_store *st, int64_t run, const struct spb_params *
 		    uint64_t start, uint64_t pages)
 {
 	uint64_t free = (uint64_t)((double)pages * p->free_pct / 100), whole, fr[4], total;
-	struct mmr_model_zone_info zi;
-	struct mmr_model_config cfg;
-	struct mmr_model *m;
+	uint64_t wm[3];
 	struct mmr_stmt *s;
 	int err;
 
-	mmr_model_config_init(&cfg);
-	cfg.nr_zones = 1;
-	cfg.zones[0] = (struct mmr_model_zone_config){ .zone_idx = MMR_ZONE_NORMAL,
-		.start_pfn = start, .spanned_pages = pages };
-	err = mmr_model_new(&cfg, &m);
-	if (err)
-		return err;
-	err = mmr_model_zone_info(m, 0, &zi);
-	mmr_model_free(m);
+	err = synth_model_watermarks(start, pages, wm);
 	if (err)
 		return err;
 	whole = (uint64_t)((double)free * p->free_blocks) / PB;
@@ -128,9 +118,9 @@ static int snapshot(struct mmr_store *st, int64_t run, const struct spb_params *
 	mmr_stmt_bind_int(s, 1, run);
 	mmr_stmt_bind_int(s, 2, (int64_t)pages);
 	mmr_stmt_bind_int(s, 3, (int64_t)total);
-	mmr_stmt_bind_int(s, 4, (int64_t)zi.wmark_min);
-	mmr_stmt_bind_int(s, 5, (int64_t)zi.wmark_low);
-	mmr_stmt_bind_int(s, 6, (int64_t)zi.wmark_high);
+	mmr_stmt_bind_int(s, 4, (int64_t)wm[0]);
+	mmr_stmt_bind_int(s, 5, (int64_t)wm[1]);
+	mmr_stmt_bind_int(s, 6, (int64_t)wm[2]);
 	mmr_stmt_bind_int(s, 7, (int64_t)start);
 	err = mmr_stmt_step(s);
 	mmr_stmt_free(s);

@@ -204,8 +204,8 @@ static struct pending heap_pop(struct heap *h)
 	return top;
 }
 
-/* Watermarks the model computes for a Normal zone of @pages. */
-static int model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3])
+/* Watermarks the model computes for a Normal zone of @pages (replay-local.h). */
+int synth_model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3])
 {
 	struct mmr_model_config cfg;
 	struct mmr_model_zone_info zi;
@@ -235,7 +235,7 @@ static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_
 	struct mmr_stmt *s;
 	int err;
 
-	err = model_watermarks(start, pages, wm);
+	err = synth_model_watermarks(start, pages, wm);
 	if (err)
 		return err;
 	if (p->free_at <= 1)
