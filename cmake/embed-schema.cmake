@@ -1,5 +1,5 @@
 # Turns schema/NNNN-*.sql into a C table of migrations, in file-name order
-# (numbers strictly rising, gaps allowed).
+# (numbers consecutive from 0001).
 # Run with -DSCHEMA_DIR=... -DOUT=...; each file's text is emitted as hex bytes so
 # that no SQL character needs escaping.
 file(GLOB files "${SCHEMA_DIR}/[0-9][0-9][0-9][0-9]-*.sql")
@@ -12,10 +12,11 @@ foreach(f ${files})
 	get_filename_component(name "${f}" NAME)
 	string(SUBSTRING "${name}" 0 4 num)
 	math(EXPR num "${num}")
-	# Numbers rise strictly; a gap is allowed (a number reserved by work that has not
-	# landed yet), a repeated number is not.
-	if(NOT num GREATER prev)
-		message(FATAL_ERROR "schema file ${name}: number ${num} does not follow ${prev}")
+	# Numbers are consecutive: a store at version N has applied 1..N, so a number
+	# added below the highest would never reach existing stores.
+	math(EXPR expect "${prev} + 1")
+	if(NOT num EQUAL expect)
+		message(FATAL_ERROR "schema file ${name}: expected number ${expect}")
 	endif()
 	set(prev ${num})
 	file(READ "${f}" hex HEX)

@@ -1,6 +1,6 @@
 /*
  * replay/replay-spb.c - storing the superpageblock category samples of a replay
- * (schema 0004, table spb_samples). The model takes the samples (model-spb.c); this
+ * (schema 0003, table spb_samples). The model takes the samples (model-spb.c); this
  * file only writes them, so that the model stays free of SQLite.
  */
 #include "replay-local.h"

@@ -24,7 +24,7 @@ echo "defrag runs: spb $(metric spb spb.defrag_runs), spb_p43 $(metric spb_p43 s
 	fail "spb ran its worker from something else than a bucket change"
 [ "$(metric spb spb.defrag_queued.hot)" -eq 0 ] || fail "spb used a patch-43 trigger"
 [ "$(metric spb_p43 spb.defrag_queued.hot)" -gt 0 ] || fail "spb_p43 never used the hot trigger"
-# the samples of schema 0004 are stored, and their last row matches the end metrics
+# the samples of schema 0003 are stored, and their last row matches the end metrics
 last=$("$MMREPLAY" query -f csv "$db" "SELECT s.tainted FROM spb_samples s JOIN runs u
 	ON u.run_id = s.run_id WHERE u.policy = 'spb' ORDER BY s.ts DESC, s.rowid DESC LIMIT 1" |
 	tail -n +2)

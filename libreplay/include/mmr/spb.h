@@ -38,7 +38,7 @@ MMR_API int mmr_model_spb_sample_now(struct mmr_model *m);
 
 /**
  * mmr_spb_store_samples() - Write @m's samples (after a final
- * mmr_model_spb_sample_now()) into table spb_samples (schema 0004) for @run_id,
+ * mmr_model_spb_sample_now()) into table spb_samples (schema 0003) for @run_id,
  * in the caller's transaction. A model without an SPB policy writes nothing.
  * Return: 0 or a negative error code.
  */

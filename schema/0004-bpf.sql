@@ -1,4 +1,4 @@
--- 0005-bpf.sql: what only the BPF collector (`mmreplay record --bpf`) records.
+-- 0004-bpf.sql: what only the BPF collector (`mmreplay record --bpf`) records.
 --
 -- The collector writes the same event rows as the tracefs recorder. In addition it
 -- knows, for every stalled request (direct, memcg and node reclaim, compaction,

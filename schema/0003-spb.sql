@@ -1,4 +1,4 @@
--- 0004: superpageblock (SPB) category counts over model time, written by a replay
+-- 0003: superpageblock (SPB) category counts over model time, written by a replay
 -- under the spb / spb_p43 policies (mmr_spb_store_samples()). One row per zone
 -- sample: how many SPBs were clean (free + movable content only), tainted (holding
 -- unmovable, reclaimable or highatomic content) and empty (all free) at model time ts.

@@ -1,4 +1,4 @@
--- 0006: numbers a run reports about itself that are not events: the model's counters
+-- 0005: numbers a run reports about itself that are not events: the model's counters
 -- at the end of a replay (over-reclaim, no-progress retries, order-9 success, mixed
 -- pageblocks, superpageblock counts, ...). `mmreplay compare` prints them side by side.
 -- Names are dotted, lower case, with the unit last where there is one
