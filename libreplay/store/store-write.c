@@ -178,7 +178,7 @@ int mmr_store_snapshot(struct mmr_store *st, int64_t run_id, uint64_t ts, const 
  * multi-row INSERT: SQLite's per-statement cost then spreads over many rows.
  * Strings are copied into the table's arena, since events only lend them.
  */
-#define WRITER_BATCH 32
+#define WRITER_BATCH 128
 #define NO_STR ((size_t)-1)
 
 enum { WSTR_STR, WSTR_EXTRA, WSTR_SYSTEM, WSTR_NAME, WSTR_JSON, WSTR__COUNT };
