@@ -11,8 +11,6 @@
 
 void mmr_log(enum mmr_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
-/* Holds back warnings (on) until the matching call with off. */
-void log_hush_warnings(bool on);
 #define mmr_err(...)	mmr_log(MMR_LOG_ERROR, __VA_ARGS__)
 #define mmr_warn(...)	mmr_log(MMR_LOG_WARN, __VA_ARGS__)
 #define mmr_info(...)	mmr_log(MMR_LOG_INFO, __VA_ARGS__)

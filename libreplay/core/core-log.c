@@ -27,21 +27,12 @@ void mmr_set_log_fn(mmr_log_fn fn, void *arg, enum mmr_log_level max_level)
 	log_max = max_level;
 }
 
-/* Warnings and below are held back while > 0 (a caller retrying an attempt it
- * expects to fail says what happened once itself). Single-threaded use. */
-static int log_hush;
-
-void log_hush_warnings(bool on)
-{
-	log_hush += on ? 1 : -1;
-}
-
 void mmr_log(enum mmr_log_level level, const char *fmt, ...)
 {
 	char msg[1024];
 	va_list ap;
 
-	if (level > log_max || (log_hush > 0 && level >= MMR_LOG_WARN))
+	if (level > log_max)
 		return;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);

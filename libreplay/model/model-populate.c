@@ -89,8 +89,14 @@ static void spread_types(struct layout *L, const uint64_t *want, const uint8_t *
 	}
 }
 
+/*
+ * Places @count free buddies of @order in blocks of @mt. One that finds no room is an
+ * error, or with @fit is split into two of the next lower order (*@lower += 2,
+ * *@split += 1); an order-0 one is dropped (*@dropped += 1: the page stays allocated).
+ */
 static int place_small(struct layout *L, unsigned int order, unsigned int mt, uint64_t count,
-		       uint32_t *cursor)
+		       uint32_t *cursor, bool fit, uint64_t *lower, uint64_t *split,
+		       uint64_t *dropped)
 {
 	struct model_zone *z = L->z;
 	uint32_t size = 1u << order;
@@ -117,10 +123,18 @@ static int place_small(struct layout *L, unsigned int order, unsigned int mt, ui
 				*cursor = (b + 1) % z->nr_blocks;
 			}
 		}
-		if (!placed) {
+		if (placed)
+			continue;
+		if (!fit) {
 			mmr_warn("model: populate '%s': no room for a free order-%u %s buddy",
 				 z->name, order, mmr_migratetype_name((int)mt));
 			return -MMR_E_INVAL;
+		}
+		if (order) {
+			*lower += 2;
+			(*split)++;
+		} else {
+			(*dropped)++;
 		}
 	}
 	return 0;
@@ -129,15 +143,17 @@ static int place_small(struct layout *L, unsigned int order, unsigned int mt, ui
 static int layout_zone(struct layout *L, const struct mmr_model_zone_state *st)
 {
 	struct model_zone *z = L->z;
-	uint64_t want[NR_MT], sum = 0, pairs = 0, slots = 0;
+	uint64_t want[NR_MT], sum = 0, pairs = 0, slots = 0, split = 0, dropped = 0;
+	uint64_t nf[NR_ORDERS][NR_MT];	/* free buddies still to place (fit_free splits) */
 	uint8_t *fixed;
 	uint32_t *slot;
 	int err = 0;
 
+	memcpy(nf, st->nr_free, sizeof(nf));
 	for (unsigned int t = 0; t < NR_MT; t++) {
 		want[t] = t == MT_ISOLATE ? 0 : st->nr_blocks[t];
 		sum += want[t];
-		pairs += st->nr_free[MAX_ORDER][t];
+		pairs += nf[MAX_ORDER][t];
 	}
 	if (st->nr_blocks[MT_ISOLATE] || sum > z->nr_blocks) {
 		mmr_warn("model: populate '%s': %llu blocks asked, %u in the zone", z->name,
@@ -157,16 +173,29 @@ static int layout_zone(struct layout *L, const struct mmr_model_zone_state *st)
 		if (!(model_pfn(z, b * PB_PAGES) & (2 * PB_PAGES - 1)) && !block_has_reserved(L, b) &&
 		    !block_has_reserved(L, b + 1))
 			slot[slots++] = b;
-	if (pairs > slots) {
+	if (pairs > slots && !st->fit_free) {
 		mmr_warn("model: populate '%s': %llu free order-10 buddies, room for %llu", z->name,
 			 (unsigned long long)pairs, (unsigned long long)slots);
 		err = -MMR_E_INVAL;
 		goto out;
 	}
+	for (unsigned int t = 0; t < NR_MT && pairs > slots; t++) {
+		uint64_t cut = nf[MAX_ORDER][t] < pairs - slots ? nf[MAX_ORDER][t] : pairs - slots;
+
+		nf[MAX_ORDER][t] -= cut;
+		nf[PB_ORDER][t] += 2 * cut;
+		pairs -= cut;
+		split += cut;
+	}
 	for (unsigned int t = 0, k = 0; t < NR_MT; t++) {
-		for (uint64_t n = 0; n < st->nr_free[MAX_ORDER][t]; n++, k++) {
+		for (uint64_t n = 0; n < nf[MAX_ORDER][t]; n++, k++) {
 			uint32_t b = slot[(uint64_t)(2 * k + 1) * slots / (2 * pairs)];
 
+			if (want[t] < 2 && st->fit_free) {
+				nf[PB_ORDER][t] += 2;
+				split++;
+				continue;
+			}
 			if (want[t] < 2) {
 				mmr_warn("model: populate '%s': free order-10 %s buddies need blocks of "
 					 "that type", z->name, mmr_migratetype_name((int)t));
@@ -184,7 +213,7 @@ static int layout_zone(struct layout *L, const struct mmr_model_zone_state *st)
 	spread_types(L, want, fixed);
 	/* 3. order-9 whole blocks, evenly spread over each type's blocks */
 	for (unsigned int t = 0; t < NR_MT; t++) {
-		uint64_t need = st->nr_free[PB_ORDER][t], cand = 0, done = 0;
+		uint64_t need = nf[PB_ORDER][t], cand = 0, done = 0;
 
 		if (!need)
 			continue;
@@ -205,7 +234,10 @@ static int layout_zone(struct layout *L, const struct mmr_model_zone_state *st)
 				break;
 			}
 		}
-		if (done < need) {
+		if (done < need && st->fit_free) {
+			nf[PB_ORDER - 1][t] += 2 * (need - done);
+			split += need - done;
+		} else if (done < need) {
 			mmr_warn("model: populate '%s': room for %llu of %llu free order-9 %s blocks",
 				 z->name, (unsigned long long)done, (unsigned long long)need,
 				 mmr_migratetype_name((int)t));
@@ -218,9 +250,14 @@ static int layout_zone(struct layout *L, const struct mmr_model_zone_state *st)
 		for (unsigned int t = 0; t < NR_MT && !err; t++) {
 			uint32_t cursor = 0;
 
-			err = place_small(L, (unsigned int)o, t, st->nr_free[o][t], &cursor);
+			err = place_small(L, (unsigned int)o, t, nf[o][t], &cursor, st->fit_free,
+					  o ? &nf[o - 1][t] : NULL, &split, &dropped);
 		}
 	}
+	if (!err && (split || dropped))
+		mmr_warn("model: populate '%s': free buddies did not fit as listed: %llu split "
+			 "into smaller ones, %llu free pages left allocated", z->name,
+			 (unsigned long long)split, (unsigned long long)dropped);
 out:
 	free(fixed);
 	free(slot);

@@ -206,51 +206,6 @@ static int32_t daemon_pid(struct mmr_store *st, int64_t run_id, const char *pref
 	return (int32_t)pid;
 }
 
-/*
- * A snapshot's free buddies need not pack into the model's pageblocks as listed: the
- * model has no holes, puts the zone's reserved pages at its start and places each
- * type's memory as it fits. Splitting the largest free buddy of every type into two
- * of the next order keeps the free pages and makes them easier to place.
- * Return: true if anything was split.
- */
-#define MAX_SPLIT_ROUNDS	128
-
-static bool split_free_buddies(const struct mmr_model_config *cfg,
-			       struct mmr_model_zone_state *states)
-{
-	bool split = false;
-
-	for (unsigned int z = 0; z < cfg->nr_zones; z++) {
-		for (int mt = 0; mt < MMR_MT__COUNT; mt++) {
-			for (int o = MMR_MODEL_MAX_ORDER; o > 0; o--) {
-				uint64_t n = states[z].nr_free[o][mt];
-
-				if (!n)
-					continue;
-				states[z].nr_free[o][mt] = 0;
-				states[z].nr_free[o - 1][mt] += 2 * n;
-				split = true;
-				break;
-			}
-		}
-	}
-	if (split)
-		return true;
-	/* all order 0 and still too many: the zone's own reserved pages (the model's
-	 * accounting of them can differ by a few) leave less room; drop 1/64 */
-	for (unsigned int z = 0; z < cfg->nr_zones; z++) {
-		for (int mt = 0; mt < MMR_MT__COUNT; mt++) {
-			uint64_t n = states[z].nr_free[0][mt], cut = n / 64 ? n / 64 : n;
-
-			if (!cut)
-				continue;
-			states[z].nr_free[0][mt] -= cut;
-			split = true;
-		}
-	}
-	return split;
-}
-
 static int populate_zones(struct mmr_model *m, const struct mmr_model_config *cfg,
 			  struct mmr_model_zone_state *states, uint32_t *first_owner)
 {
@@ -260,6 +215,8 @@ static int populate_zones(struct mmr_model *m, const struct mmr_model_config *cf
 		int err;
 
 		states[z].owner_base = *first_owner;
+		/* a host's buddies need not pack into a model without holes: split them */
+		states[z].fit_free = true;
 		err = mmr_model_populate(m, z, &states[z], &n);
 		if (err)
 			return err;
@@ -309,28 +266,12 @@ static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_re
 		cfg.kswapd_pid = daemon_pid(st, run_id, "kswapd");
 	if (!cfg.kcompactd_pid)
 		cfg.kcompactd_pid = daemon_pid(st, run_id, "kcompactd");
-	for (int attempt = 0;; attempt++) {
-		err = mmr_model_new(&cfg, &c->m);
-		if (err)
-			return err;
-		if (attempt)
-			log_hush_warnings(true);
+	err = mmr_model_new(&cfg, &c->m);
+	if (!err)
 		err = populate_zones(c->m, &cfg, states, first_owner);
-		if (attempt)
-			log_hush_warnings(false);
-		if (err != -MMR_E_INVAL)
-			return err;
-		mmr_model_free(c->m);
-		c->m = NULL;
-		if (attempt == MAX_SPLIT_ROUNDS || !split_free_buddies(&cfg, states)) {
-			mmr_err("run %lld: the zone snapshot does not fit the model", (long long)run_id);
-			return err;
-		}
-		if (attempt == 0)
-			mmr_warn("run %lld: the snapshot's free buddies do not pack into the model's "
-				 "pageblocks as listed; splitting the largest ones in two "
-				 "(free pages unchanged, unless they exceed the room)", (long long)run_id);
-	}
+	if (err == -MMR_E_INVAL)
+		mmr_err("run %lld: the zone snapshot does not fit the model", (long long)run_id);
+	return err;
 }
 
 /* runs.params: the model's parameters and what the replay itself was asked. */

@@ -300,6 +300,10 @@ MMR_API int mmr_model_params_json(const struct mmr_model *m, char **out);
  *	ids @owner_base, @owner_base + 1, ... in pfn order; keep those ids free.
  * @anon_permille: share of the LRU pages in MOVABLE/CMA blocks that are anon.
  * @lru_by_pfn: LRU age follows the pfn (oldest first) instead of a seeded shuffle.
+ * @fit_free: free buddies that find no room as listed (the model has no holes and
+ *	puts the zone's reserved pages first) are split into two of the next order, and
+ *	order-0 ones that still do not fit stay allocated, with one warning; without it
+ *	such a state is an error.
  */
 struct mmr_model_zone_state {
 	uint64_t	nr_blocks[MMR_MT__COUNT];
@@ -307,6 +311,7 @@ struct mmr_model_zone_state {
 	uint32_t	owner_base;
 	unsigned int	anon_permille;
 	bool		lru_by_pfn;
+	bool		fit_free;
 };
 
 /**
