@@ -1180,11 +1180,11 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 				  (unsigned long long)r->reader_stalls,
 				  (unsigned long long)r->order_breaks, (unsigned long long)r->n);
 			pthread_mutex_unlock(&r->lock);
-		}
-		if (r->opts.status && now - last_status >= STATUS_NS) {
-			read_stats(r);
-			fill_status(r, t0, now, &last_n, &last_t, &s);
-			r->opts.status(&s, r->opts.arg);
+			if (r->opts.status) {
+				read_stats(r);
+				fill_status(r, t0, now, &last_n, &last_t, &s);
+				r->opts.status(&s, r->opts.arg);
+			}
 			last_status = now;
 		}
 		if (r->opts.should_stop && r->opts.should_stop(r->opts.arg))
