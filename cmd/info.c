@@ -153,7 +153,8 @@ int cmd_info(int argc, char **argv)
 		 "nr_cpus AS cpus, printf('%%.6f', start_ts / 1e9) AS start_s, "
 		 "printf('%%.6f', end_ts / 1e9) AS end_s, "
 		 "printf('%%.3f', (end_ts - start_ts) / 1e9) AS span_s, nr_events AS events, "
-		 "(SELECT coalesce(sum(lost_events) + sum(max(overrun, 0)), 0) FROM run_cpu_stats c "
+		 "(SELECT coalesce(sum(lost_events + max(overrun, 0) + max(dropped_events, 0)), 0) "
+		 " FROM run_cpu_stats c "
 		 " WHERE c.run_id = r.run_id) AS lost, "
 		 "CASE complete WHEN 1 THEN 'yes' ELSE 'NO' END AS complete, "
 		 "coalesce(policy, '') AS policy FROM runs r%s ORDER BY r.run_id", where);

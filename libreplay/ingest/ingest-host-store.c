@@ -314,9 +314,10 @@ int mmr_host_load_dir(struct mmr_store *st, int64_t run_id, const char *dir, uin
 
 			snprintf(path, sizeof(path), "%s/%s/%s", dir, phases[p],
 				 host_dir_files[i].file);
-			if (stat(path, &sb) && errno == ENOENT)
-				continue;
-			if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)HOST_FILE_MAX) {
+			if (stat(path, &sb)) {
+				if (errno == ENOENT)
+					continue;
+			} else if (!S_ISREG(sb.st_mode) || sb.st_size > (off_t)HOST_FILE_MAX) {
 				mmr_err("'%s' is not a host snapshot file", path);
 				return -MMR_E_FORMAT;
 			}

@@ -47,8 +47,7 @@ static int import_event(const struct mmr_event *ev, void *arg)
  * The host snapshots of @path: opts->host_dir, or FILE.host/ beside FILE.dat when
  * it exists. Return: 0 and a new string (NULL for none) in *@out.
  */
-static int import_host_dir(const char *path, const struct mmr_import_opts *opts, int nr_files,
-			   char **out)
+static int import_host_dir(const char *path, const struct mmr_import_opts *opts, char **out)
 {
 	size_t n = strlen(path);
 	struct stat sb;
@@ -58,10 +57,6 @@ static int import_host_dir(const char *path, const struct mmr_import_opts *opts,
 	if (opts && opts->no_host)
 		return 0;
 	if (opts && opts->host_dir) {
-		if (nr_files != 1) {
-			mmr_err("a host directory can be given for one trace.dat only");
-			return -MMR_E_INVAL;
-		}
 		*out = strdup(opts->host_dir);
 		return *out ? 0 : -ENOMEM;
 	}
@@ -78,7 +73,7 @@ static int import_host_dir(const char *path, const struct mmr_import_opts *opts,
 }
 
 static int import_one(struct mmr_store *st, const char *path, const struct mmr_import_opts *opts,
-		      int nr_files, int64_t *run_id)
+		      int64_t *run_id)
 {
 	struct import_ctx c = { .opts = opts };
 	struct mmr_ingest *in = NULL;
@@ -86,7 +81,7 @@ static int import_one(struct mmr_store *st, const char *path, const struct mmr_i
 	char *host_dir = NULL;
 	int err;
 
-	err = import_host_dir(path, opts, nr_files, &host_dir);
+	err = import_host_dir(path, opts, &host_dir);
 	if (err)
 		return err;
 	err = mmr_ingest_open_file(path, &in);
@@ -129,13 +124,17 @@ int mmr_import_files(struct mmr_store *st, const char *const *paths, int nr_file
 
 	if (failed)
 		*failed = -1;
+	if (opts && opts->host_dir && !opts->no_host && nr_files > 1) {
+		mmr_err("a host directory can be given for one trace.dat only");
+		return -MMR_E_INVAL;
+	}
 	err = mmr_store_begin(st);
 	if (err)
 		return err;
 	for (int i = 0; i < nr_files; i++) {
 		int64_t id = 0;
 
-		err = import_one(st, paths[i], opts, nr_files, &id);
+		err = import_one(st, paths[i], opts, &id);
 		if (err) {
 			if (failed)
 				*failed = i;

@@ -72,6 +72,7 @@ struct rec_cpu {
 struct rec_event {
 	char	system[64];
 	char	name[128];	/* "" for a whole system */
+	bool	missing;	/* not on this kernel */
 };
 
 struct mmr_recorder {
@@ -338,6 +339,7 @@ static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *o
 			on++;
 			continue;
 		}
+		ev[i].missing = true;
 		sb_addf(&r->missing, "%s%s%s%s", r->missing.len ? "," : "", ev[i].system,
 			ev[i].name[0] ? ":" : "", ev[i].name);
 	}
@@ -347,23 +349,10 @@ static int enable_events(struct mmr_recorder *r, const struct mmr_record_opts *o
 		err = -MMR_E_NO_EVENT;
 		goto out;
 	}
-	for (int i = 0; i < nr; i++) {
-		char name[200];
-
-		snprintf(name, sizeof(name), "%s%s%s", ev[i].system, ev[i].name[0] ? ":" : "",
-			 ev[i].name);
-		/* the list is short: a linear search is fine */
-		for (const char *m = strstr(sb_str(&r->missing), name); m;
-		     m = strstr(m + 1, name)) {
-			size_t k = strlen(name);
-
-			if ((m == sb_str(&r->missing) || m[-1] == ',') && (!m[k] || m[k] == ',')) {
-				mmr_warn("event '%s' is not available on this kernel; recording the "
-					 "rest", name);
-				break;
-			}
-		}
-	}
+	for (int i = 0; i < nr; i++)
+		if (ev[i].missing)
+			mmr_warn("event '%s%s%s' is not available on this kernel; recording the "
+				 "rest", ev[i].system, ev[i].name[0] ? ":" : "", ev[i].name);
 out:
 	free(ev);
 	return err;
@@ -1180,11 +1169,11 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 				  (unsigned long long)r->reader_stalls,
 				  (unsigned long long)r->order_breaks, (unsigned long long)r->n);
 			pthread_mutex_unlock(&r->lock);
-		}
-		if (r->opts.status && now - last_status >= STATUS_NS) {
-			read_stats(r);
-			fill_status(r, t0, now, &last_n, &last_t, &s);
-			r->opts.status(&s, r->opts.arg);
+			if (r->opts.status) {
+				read_stats(r);
+				fill_status(r, t0, now, &last_n, &last_t, &s);
+				r->opts.status(&s, r->opts.arg);
+			}
 			last_status = now;
 		}
 		if (r->opts.should_stop && r->opts.should_stop(r->opts.arg))

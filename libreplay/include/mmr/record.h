@@ -158,7 +158,7 @@ struct mmr_record_status {
 	double		elapsed_s;		/* since tracing was switched on */
 	uint64_t	events;			/* events stored (or buffered for the next commit) */
 	double		events_per_s;		/* over the last status period */
-	uint64_t	lost;			/* ring-buffer losses, all CPUs (overrun + dropped) */
+	uint64_t	lost;			/* ring-buffer losses, all CPUs (lost + overrun + dropped) */
 	uint64_t	direct_reclaims;	/* mm_vmscan_direct_reclaim_begin events */
 	uint64_t	undecodable;		/* records the decoder could not read */
 };
