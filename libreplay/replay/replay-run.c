@@ -28,8 +28,6 @@ struct replay_ctx {
 	struct mmr_writer		*w;
 	const struct mmr_replay_opts	*opts;
 	struct mmr_replay_result	*res;
-	uint8_t				*dead;		/* bit per owner: reclaimed by the model */
-	size_t				dead_bytes;
 	uint64_t			base_ts;	/* recorded ts of model time 0 */
 	bool				started;
 	int				event_err;
@@ -37,40 +35,16 @@ struct replay_ctx {
 	uint64_t			total, done;
 };
 
-static void mark_dead(struct replay_ctx *c, uint32_t owner)
+/*
+ * A recorded free of an owner the model no longer holds (its reclaim took it, or the
+ * model failed the request) has nothing to free: owner ids are never reused, so
+ * liveness in the model says it.
+ */
+static bool model_holds(const struct replay_ctx *c, uint32_t owner)
 {
-	size_t byte = owner / 8;
+	uint64_t pfn;
 
-	if (byte >= c->dead_bytes) {
-		size_t n = c->dead_bytes ? c->dead_bytes : 4096;
-		uint8_t *p;
-
-		while (n <= byte)
-			n *= 2;
-		p = realloc(c->dead, n);
-		if (!p) {
-			c->event_err = -ENOMEM;
-			return;
-		}
-		memset(p + c->dead_bytes, 0, n - c->dead_bytes);
-		c->dead = p;
-		c->dead_bytes = n;
-	}
-	c->dead[byte] |= (uint8_t)(1u << (owner % 8));
-}
-
-static bool is_dead(const struct replay_ctx *c, uint32_t owner)
-{
-	size_t byte = owner / 8;
-
-	return byte < c->dead_bytes && (c->dead[byte] & (1u << (owner % 8)));
-}
-
-static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int order)
-{
-	(void)pfn;
-	(void)order;
-	mark_dead(arg, owner);
+	return mmr_model_owner_pfn(c->m, owner, &pfn) == 0;
 }
 
 static bool is_alloc_stream(enum mmr_event_type t)
@@ -144,18 +118,15 @@ static int on_op(const struct replay_op *op, void *arg)
 		err = mmr_model_alloc(c->m, &req, &r);
 		if (err)
 			break;
-		if (r.pfn < 0) {
-			mark_dead(c, op->owner);	/* its later free has nothing to free */
-		} else if (op->failed) {
+		if (r.pfn >= 0 && op->failed) {
 			/* the recording failed it, so the workload never used or freed it */
 			c->res->replay.model_only++;
 			err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
-			mark_dead(c, op->owner);
 		}
 		break;
 	}
 	case OP_FREE:
-		if (is_dead(c, op->owner)) {
+		if (!model_holds(c, op->owner)) {
 			c->res->replay.skipped_reclaimed++;
 			break;
 		}
@@ -260,8 +231,6 @@ static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_re
 		return err;
 	cfg.event_fn = on_event;
 	cfg.event_arg = c;
-	cfg.hooks.reclaim = on_reclaim;
-	cfg.hooks.arg = c;
 	if (!cfg.kswapd_pid)
 		cfg.kswapd_pid = daemon_pid(st, run_id, "kswapd");
 	if (!cfg.kcompactd_pid)
@@ -368,42 +337,30 @@ static int store_metrics(struct mmr_store *out, const struct replay_ctx *c,
 	return ms.err;
 }
 
-/* The source run's pid -> comm table, so that a replay's top tasks have names. */
-static int copy_tasks(struct mmr_store *st, int64_t run_id, struct mmr_store *out, int64_t to)
+static int put_task(struct mmr_store *out, int64_t to, struct mmr_stmt *row)
 {
-	struct mmr_stmt *s;
-	int rc, err;
-
-	err = mmr_stmt_prepare(st, "SELECT pid, comm FROM tasks WHERE run_id = ?1", &s);
-	if (err)
-		return err;
-	mmr_stmt_bind_int(s, 1, run_id);
-	while ((rc = mmr_stmt_step(s)) > 0) {
-		err = mmr_store_task(out, to, (int)mmr_stmt_int(s, 0), mmr_stmt_text(s, 1));
-		if (err)
-			break;
-	}
-	mmr_stmt_free(s);
-	return err ? err : (rc < 0 ? rc : 0);
+	return mmr_store_task(out, to, (int)mmr_stmt_int(row, 0), mmr_stmt_text(row, 1));
 }
 
-/*
- * In another store the replay has no parent run there: it gets the source's gfp flag
- * bits itself, so that the storms module derives migratetypes with the right layout.
- */
-static int copy_gfp_flags(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
-			  int64_t to)
+static int put_gfp_flag(struct mmr_store *out, int64_t to, struct mmr_stmt *row)
+{
+	return mmr_store_gfp_flag(out, to, (uint64_t)mmr_stmt_int(row, 0), mmr_stmt_text(row, 1));
+}
+
+/* Every row of @sql (source run id as ?1) handed to @put for run @to of @out. */
+static int copy_rows(struct mmr_store *st, int64_t run_id, const char *sql,
+		     int (*put)(struct mmr_store *, int64_t, struct mmr_stmt *),
+		     struct mmr_store *out, int64_t to)
 {
 	struct mmr_stmt *s;
 	int rc, err;
 
-	err = mmr_stmt_prepare(st, "SELECT mask, name FROM gfp_flags WHERE run_id = ?1", &s);
+	err = mmr_stmt_prepare(st, sql, &s);
 	if (err)
 		return err;
 	mmr_stmt_bind_int(s, 1, run_id);
 	while ((rc = mmr_stmt_step(s)) > 0) {
-		err = mmr_store_gfp_flag(out, to, (uint64_t)mmr_stmt_int(s, 0),
-					 mmr_stmt_text(s, 1));
+		err = put(out, to, s);
 		if (err)
 			break;
 	}
@@ -455,10 +412,14 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (err)
 		goto out;
 	err = mmr_store_run_add(out, &info, &res->run_id);
+	/* the source's pid -> comm table, so that a replay's top tasks have names; in
+	 * another store (no parent run there) also its gfp bits, for the migratetypes */
 	if (!err)
-		err = copy_tasks(st, run_id, out, res->run_id);
+		err = copy_rows(st, run_id, "SELECT pid, comm FROM tasks WHERE run_id = ?1",
+				put_task, out, res->run_id);
 	if (!err && out != st)
-		err = copy_gfp_flags(st, run_id, out, res->run_id);
+		err = copy_rows(st, run_id, "SELECT mask, name FROM gfp_flags WHERE run_id = ?1",
+				put_gfp_flag, out, res->run_id);
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
@@ -488,7 +449,6 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 out:
 	mmr_writer_free(c.w);
 	mmr_model_free(c.m);
-	free(c.dead);
 	free(params);
 	for (int i = 0; i < 4; i++)
 		free(strings[i]);
