@@ -445,6 +445,14 @@ static void note_cgroup(struct mmr_bpf *b, uint64_t id)
 
 /* ---------------------------------------------------------------- records */
 
+/* The record's comm slots as a C string in @comm (MMT_COMM_LEN + 1 bytes). */
+static char *rec_comm(const struct mmt_rec *r, char *comm)
+{
+	memcpy(comm, &r->val[MMT_COMM_SLOT], MMT_COMM_LEN);
+	comm[MMT_COMM_LEN] = '\0';
+	return comm;
+}
+
 static int write_record(struct mmr_bpf *b, const struct mmt_rec *r)
 {
 	const struct mmr_event_desc *d;
@@ -452,11 +460,8 @@ static int write_record(struct mmr_bpf *b, const struct mmt_rec *r)
 	char comm[MMT_COMM_LEN + 1];
 	int err;
 
-	if (r->type == MMT_TASK) {
-		memcpy(comm, &r->val[MMT_COMM_SLOT], MMT_COMM_LEN);
-		comm[MMT_COMM_LEN] = '\0';
-		return mmr_store_task(b->st, b->run_id, (int)r->pid, comm);
-	}
+	if (r->type == MMT_TASK)
+		return mmr_store_task(b->st, b->run_id, (int)r->pid, rec_comm(r, comm));
 	if (r->type >= MMT__COUNT) {
 		b->bad++;
 		return 0;
@@ -470,10 +475,8 @@ static int write_record(struct mmr_bpf *b, const struct mmt_rec *r)
 	memcpy(ev.val, r->val, d->nr_fields * sizeof(ev.val[0]));
 	ev.str = NULL;
 	if (d->str_field >= 0) {
-		memcpy(comm, &r->val[MMT_COMM_SLOT], MMT_COMM_LEN);
-		comm[MMT_COMM_LEN] = '\0';
 		ev.val[d->str_field] = 0;
-		ev.str = comm;
+		ev.str = rec_comm(r, comm);
 	}
 	ev.extra = ev.system = ev.name = ev.json = NULL;
 	err = mmr_writer_add(b->w, &ev);

@@ -58,9 +58,11 @@ ok "--bpf-min-order 2: nothing below order 2, ${2%.*} left out, stalls kept"
 rec "$T/unm.db" --bpf-unmovable
 set -- $(sqlite3 -separator ' ' "$T/unm.db" "SELECT
 	(SELECT count(*) FROM mm_page_alloc WHERE migratetype = 1),
-	(SELECT count(*) FROM mm_page_alloc WHERE migratetype <> 1)")
+	(SELECT count(*) FROM mm_page_alloc WHERE migratetype <> 1),
+	(SELECT count(*) FROM mm_page_alloc_extfrag WHERE alloc_migratetype = 1)")
 [ "$1" -eq 0 ] || fail "$1 movable allocations with --bpf-unmovable"
 [ "$2" -gt 0 ] || fail "no unmovable allocation recorded"
+[ "$3" -eq 0 ] || fail "$3 movable extfrag events with --bpf-unmovable"
 ok "--bpf-unmovable: $2 non-movable allocations, no movable one"
 
 # Sampled and unsampled at once, on the same events: within the sampled run's span,

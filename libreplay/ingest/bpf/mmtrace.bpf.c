@@ -211,10 +211,11 @@ int mmr_extfrag(struct trace_event_raw_mm_page_alloc_extfrag *ctx)
 {
 	struct mmt_rec *r;
 
-	if (unmovable_only && ctx->alloc_migratetype == 1)
+	if ((unmovable_only && ctx->alloc_migratetype == 1) ||
+	    (__u32)ctx->alloc_order < min_order) {
+		count(MMT_CNT_SAMPLED_OUT);
 		return 0;
-	if ((__u32)ctx->alloc_order < min_order)
-		return 0;
+	}
 	r = rec_start(MMT_PAGE_ALLOC_EXTFRAG, false);
 	if (!r)
 		return 0;
