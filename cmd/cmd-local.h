@@ -25,8 +25,9 @@ int cmd_plot(int argc, char **argv);
 enum { CMD_OPT_BUCKET = 300, CMD_OPT_STALL_PCT, CMD_OPT_ENTRIES, CMD_OPT_MERGE_GAP,
        CMD_OPT_MIN_LEN, CMD_OPT_MIN_ENTRIES, CMD_OPT_TOP, CMD_OPT_PB_ORDER, CMD_OPT__LAST };
 struct option;
-extern const struct option *const cmd_storm_options;	/* the threshold options, for getopt_long */
-extern const size_t cmd_nr_storm_options;
+#define CMD_NR_STORM_OPTS (CMD_OPT__LAST - CMD_OPT_BUCKET)	/* the threshold options */
+/* Fills @opts for getopt_long: @own, the threshold options, the zero terminator. */
+void cmd_storm_getopt(struct option *opts, const struct option *own, size_t nr_own);
 extern const char cmd_storm_opts_help[];
 /* Prints @text with "CMD_STORM_OPTS_HELP" replaced by the threshold options' help. */
 void cmd_print_storm_usage(const char *text);

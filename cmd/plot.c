@@ -36,20 +36,16 @@ int cmd_plot(int argc, char **argv)
 		{ "label", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct option opts[sizeof(own) / sizeof(own[0]) + 16];
+	struct option opts[sizeof(own) / sizeof(own[0]) + CMD_NR_STORM_OPTS + 1];
 	struct mmr_storm_opts so;
 	struct mmr_store *st = NULL;
 	const char *output = NULL;
 	const char **labels = NULL;
 	int64_t *runs = NULL;
-	size_t nr = 0, nr_labels = 0, no = 0;
+	size_t nr = 0, nr_labels = 0;
 	int c, err, ret = EXIT_FAIL;
 
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		opts[no++] = own[i];
-	for (size_t i = 0; i < cmd_nr_storm_options; i++)
-		opts[no++] = cmd_storm_options[i];
-	memset(&opts[no], 0, sizeof(opts[no]));
+	cmd_storm_getopt(opts, own, sizeof(own) / sizeof(own[0]));
 	mmr_storm_opts_init(&so);
 	while ((c = getopt_long(argc, argv, "o:r:l:h", opts, NULL)) != -1) {
 		switch (c) {

@@ -111,8 +111,19 @@ static const struct option storm_options[] = {
 	{ "top", required_argument, NULL, CMD_OPT_TOP },
 	{ "pageblock-order", required_argument, NULL, CMD_OPT_PB_ORDER },
 };
-const struct option *const cmd_storm_options = storm_options;
-const size_t cmd_nr_storm_options = sizeof(storm_options) / sizeof(storm_options[0]);
+_Static_assert(sizeof(storm_options) / sizeof(storm_options[0]) == CMD_NR_STORM_OPTS,
+	       "one CMD_OPT_* per threshold option");
+
+void cmd_storm_getopt(struct option *opts, const struct option *own, size_t nr_own)
+{
+	size_t no = 0;
+
+	for (size_t i = 0; i < nr_own; i++)
+		opts[no++] = own[i];
+	for (size_t i = 0; i < sizeof(storm_options) / sizeof(storm_options[0]); i++)
+		opts[no++] = storm_options[i];
+	memset(&opts[no], 0, sizeof(opts[no]));
+}
 
 int cmd_storm_option(int c, const char *arg, struct mmr_storm_opts *o)
 {
@@ -372,19 +383,15 @@ int cmd_storms(int argc, char **argv)
 		{ "rederive", no_argument, NULL, OPT_REDERIVE },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct option opts[sizeof(own) / sizeof(own[0]) + 16];
+	struct option opts[sizeof(own) / sizeof(own[0]) + CMD_NR_STORM_OPTS + 1];
 	enum mmr_format fmt = cmd_default_format();
 	struct mmr_storm_opts so;
 	struct mmr_store *st = NULL;
 	int64_t *runs = NULL;
-	size_t nr = 0, no = 0;
+	size_t nr = 0;
 	int c, err, rederive = 0, summary = 0, tasks = 0, ret = EXIT_FAIL;
 
-	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
-		opts[no++] = own[i];
-	for (size_t i = 0; i < cmd_nr_storm_options; i++)
-		opts[no++] = cmd_storm_options[i];
-	memset(&opts[no], 0, sizeof(opts[no]));
+	cmd_storm_getopt(opts, own, sizeof(own) / sizeof(own[0]));
 	mmr_storm_opts_init(&so);
 	while ((c = getopt_long(argc, argv, "r:f:sth", opts, NULL)) != -1) {
 		switch (c) {

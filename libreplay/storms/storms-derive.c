@@ -210,24 +210,6 @@ static bool pid_in(const int32_t *v, size_t n, int32_t pid)
 	return false;
 }
 
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*v, ncap * size);
-	if (!n)
-		return -ENOMEM;
-	*v = n;
-	*cap = ncap;
-	return 0;
-}
-
 static uint32_t pid_hash(int32_t pid)
 {
 	return (uint32_t)pid * 2654435761u;
@@ -477,7 +459,7 @@ static int on_event(struct derive *d, struct mmr_stmt *q)
 			d->b[bucket_of(d, ts)].dr_entries++;
 		}
 		stk = &t->reclaim[rk];
-		err = grow((void **)&stk->v, &stk->cap, stk->n + 1, sizeof(*stk->v));
+		err = storms_grow((void **)&stk->v, &stk->cap, stk->n + 1, sizeof(*stk->v));
 		if (err)
 			return err;
 		stk->v[stk->n++] = (struct open_reclaim){ .ts = ts, .cpu = cpu, .has_order = true,
@@ -509,7 +491,7 @@ static int on_event(struct derive *d, struct mmr_stmt *q)
 			t->stall.zones_compacted++;
 			t->stall.last_ts = ts;
 		}
-		err = grow((void **)&t->compact.v, &t->compact.cap, t->compact.n + 1,
+		err = storms_grow((void **)&t->compact.v, &t->compact.cap, t->compact.n + 1,
 			   sizeof(*t->compact.v));
 		if (err)
 			return err;
@@ -657,7 +639,7 @@ static int load_pids(struct derive *d, const char *sql, int32_t **out, size_t *n
 		return err;
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
 	while ((rc = mmr_stmt_step(q)) == 1) {
-		err = grow((void **)out, &cap, *nr + 1, sizeof(**out));
+		err = storms_grow((void **)out, &cap, *nr + 1, sizeof(**out));
 		if (err)
 			break;
 		(*out)[(*nr)++] = (int32_t)mmr_stmt_int(q, 0);

@@ -43,16 +43,9 @@ static int load_timeline(struct detect *d)
 	while ((rc = mmr_stmt_step(q)) == 1) {
 		struct tl_row *r;
 
-		if (d->nr == cap) {
-			size_t ncap = cap ? cap * 2 : 1024;
-			struct tl_row *n = realloc(d->tl, ncap * sizeof(*n));
-
-			if (!n) {
-				rc = -ENOMEM;
-				break;
-			}
-			d->tl = n;
-			cap = ncap;
+		if (storms_grow((void **)&d->tl, &cap, d->nr + 1, sizeof(*d->tl))) {
+			rc = -ENOMEM;
+			break;
 		}
 		r = &d->tl[d->nr++];
 		r->start_ts = (uint64_t)mmr_stmt_int(q, 0);
@@ -136,16 +129,9 @@ static int write_storm(struct detect *d, size_t first, size_t last)
 	while ((rc = mmr_stmt_step(d->dr_q)) == 1) {
 		int64_t m = mmr_stmt_is_null(d->dr_q, 2) ? 3 : mmr_stmt_int(d->dr_q, 2);
 
-		if (n == d->durs_cap) {
-			size_t ncap = d->durs_cap ? d->durs_cap * 2 : 1024;
-			uint64_t *nd = realloc(d->durs, ncap * sizeof(*nd));
-
-			if (!nd) {
-				rc = -ENOMEM;
-				break;
-			}
-			d->durs = nd;
-			d->durs_cap = ncap;
+		if (storms_grow((void **)&d->durs, &d->durs_cap, n + 1, sizeof(*d->durs))) {
+			rc = -ENOMEM;
+			break;
 		}
 		d->durs[n++] = (uint64_t)mmr_stmt_int(d->dr_q, 0);
 		stall += (uint64_t)mmr_stmt_int(d->dr_q, 0);

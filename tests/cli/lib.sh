@@ -28,3 +28,11 @@ expect_fail() {
 db_dump() {
 	if [ -e "$1" ]; then sqlite3 "$1" .dump; else echo "(no file)"; fi
 }
+
+# storms_dump DB [RUN]: the rows storms derives and detects, of RUN only when given.
+storms_dump() {
+	for t in reclaim_episodes compaction_runs compaction_stalls daemon_intervals \
+		extfrag_events storm_timeline storms storm_tasks; do
+		sqlite3 "$1" "SELECT * FROM $t ${2:+WHERE run_id = $2} ORDER BY 1, 2, 3, 4, 5"
+	done
+}

@@ -84,13 +84,10 @@ max=$(q "SELECT max(dr_entries + compact_stalls) FROM storms")
 ok "thresholds and formats"
 
 # deterministic and idempotent: the same options give the same rows, derived or not
-dump() { for t in reclaim_episodes compaction_runs compaction_stalls daemon_intervals \
-	extfrag_events storm_timeline storms storm_tasks; do
-	sqlite3 "$db" "SELECT * FROM $t ORDER BY 1, 2, 3, 4, 5"; done; }
 "$MMREPLAY" storms --min-len 100ms -f csv "$db" >"$T/a" || fail
-dump >"$T/d1"
+storms_dump "$db" >"$T/d1"
 "$MMREPLAY" storms --min-len 100ms --rederive -f csv "$db" >"$T/b" || fail
-dump >"$T/d2"
+storms_dump "$db" >"$T/d2"
 cmp -s "$T/a" "$T/b" || fail "output changed on rederive"
 cmp -s "$T/d1" "$T/d2" || fail "derived rows changed on rederive"
 [ "$(q 'SELECT count(*) FROM storm_runs')" -eq 2 ] || fail "storm_runs rows"
@@ -105,6 +102,6 @@ ok "deterministic, summary, tasks"
 
 # too many buckets is a one-line failure that leaves the derived tables as they were
 expect_fail 1 "use longer buckets" "$MMREPLAY" storms --bucket 1us "$db"
-dump >"$T/d3"
+storms_dump "$db" >"$T/d3"
 cmp -s "$T/d2" "$T/d3" || fail "a failed storms changed the derived tables"
 ok "failure leaves the tables"

@@ -35,11 +35,8 @@ ok "a replay's storms tables agree with its rows"
 "$MMREPLAY" replay -q --policy defrag_mode "$db" 2>/dev/null || fail "replay with derive"
 rep2=$(q "SELECT max(run_id) FROM runs")
 [ "$(q "SELECT count(*) FROM storm_runs WHERE run_id = $rep2")" -eq 1 ] || fail "the replay did not derive"
-dump() { for t in reclaim_episodes compaction_runs compaction_stalls daemon_intervals \
-	extfrag_events storm_timeline storms storm_tasks; do
-	sqlite3 "$db" "SELECT * FROM $t WHERE run_id = $rep2 ORDER BY 1, 2, 3, 4, 5"; done; }
-dump >"$T/by-replay"
+storms_dump "$db" "$rep2" >"$T/by-replay"
 "$MMREPLAY" storms --rederive --run "$rep2" -f csv "$db" >/dev/null || fail "storms --rederive"
-dump >"$T/by-storms"
+storms_dump "$db" "$rep2" >"$T/by-storms"
 [ -s "$T/by-replay" ] && cmp -s "$T/by-replay" "$T/by-storms" || fail "replay and storms derive differently"
 ok "derivation inside a replay's transaction equals a standalone one"

@@ -139,6 +139,21 @@ static int64_t q1(struct fixture *f, const char *fmt, ...)
 	return v;
 }
 
+/* the SVG at @path opens with the size @w x @h */
+static void assert_svg_size(const char *path, unsigned int w, unsigned int h)
+{
+	char head[512], want[64];
+	FILE *in = fopen(path, "r");
+	size_t n;
+
+	assert_non_null(in);
+	n = fread(head, 1, sizeof(head) - 1, in);
+	head[n] = '\0';
+	fclose(in);
+	snprintf(want, sizeof(want), "width=\"%u\" height=\"%u\"", w, h);
+	assert_non_null(strstr(head, want));
+}
+
 static void test_reclaim_pairing(void **state)
 {
 	/* nested and interleaved begin/end pair innermost-first per pid; what the trace
@@ -592,9 +607,7 @@ static void test_oom_and_psi(void **state)
 	struct fixture *f = *state;
 	struct mmr_event e;
 	unsigned int w, h, w0, h0;
-	char path[160], head[512], want[64];
-	FILE *in;
-	size_t n;
+	char path[160];
 
 	run_begin(f, 0x8, 0x10);
 	for (int b = 10; b < 20; b++) {
@@ -636,13 +649,7 @@ static void test_oom_and_psi(void **state)
 	mmr_plot_size(1, 1, &w, &h);
 	mmr_plot_size(1, 0, &w0, &h0);
 	assert_true(h > h0);
-	in = fopen(path, "r");
-	assert_non_null(in);
-	n = fread(head, 1, sizeof(head) - 1, in);
-	head[n] = '\0';
-	fclose(in);
-	snprintf(want, sizeof(want), "width=\"%u\" height=\"%u\"", w, h);
-	assert_non_null(strstr(head, want));
+	assert_svg_size(path, w, h);
 }
 
 static void test_transactions_nest(void **state)
@@ -713,22 +720,14 @@ static void test_plot_file(void **state)
 	 * nothing behind */
 	struct fixture *f = *state;
 	unsigned int w, h;
-	char path[160], head[512], want[64], bad[160];
-	FILE *in;
-	size_t n;
+	char path[160], bad[160];
 	const char *labels[] = { "a <b> & c" };
 
 	make_stall_run(f, 10000);
 	snprintf(path, sizeof(path), "%s/p.svg", f->dir);
 	assert_int_equal(mmr_plot_svg(f->st, &f->run, labels, 1, path, NULL), 0);
 	mmr_plot_size(1, 0, &w, &h);
-	in = fopen(path, "r");
-	assert_non_null(in);
-	n = fread(head, 1, sizeof(head) - 1, in);
-	head[n] = '\0';
-	fclose(in);
-	snprintf(want, sizeof(want), "width=\"%u\" height=\"%u\"", w, h);
-	assert_non_null(strstr(head, want));
+	assert_svg_size(path, w, h);
 	{
 		unsigned int w2, h2;
 
