@@ -55,6 +55,9 @@ extern const char synth_spb_stuck_summary[];
 int synth_spb_stuck(struct mmr_store *st, uint64_t seed, const char *const *sets, int nr_sets,
 		    int64_t *run_id);
 
+/* An exponential draw of @mean from the xorshift64* state @s, for the synthetic scenarios. */
+double synth_expo(uint64_t *s, double mean);
+
 /* Min, low and high watermarks the model computes for one Normal zone of @pages. */
 int synth_model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3]);
 

@@ -78,19 +78,6 @@ static int set_param(struct spb_params *p, const char *kv)
 	return -MMR_E_INVAL;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-static double expo(uint64_t *s, double mean)
-{
-	return -mean * log(((double)(rnd(s) >> 11) + 0.5) / (double)(1ull << 53));
-}
-
 static int snapshot(struct mmr_store *st, int64_t run, const struct spb_params *p,
 		    uint64_t start, uint64_t pages)
 {
@@ -165,9 +152,9 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 	if (!rng)
 		rng = 1;
 	if (p->unmov_rate > 0)
-		nu = T0 + (uint64_t)expo(&rng, 1e9 / p->unmov_rate);
+		nu = T0 + (uint64_t)synth_expo(&rng, 1e9 / p->unmov_rate);
 	if (p->file_rate > 0)
-		nf = T0 + (uint64_t)expo(&rng, 1e9 / p->file_rate);
+		nf = T0 + (uint64_t)synth_expo(&rng, 1e9 / p->file_rate);
 	*first = *last = *nr = 0;
 	for (;;) {
 		uint64_t t = nu < nf ? nu : nf;
@@ -192,14 +179,15 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 			ev.val[2] = (int64_t)(unmov ? MMR_GFP_KERNEL : MMR_GFP_HIGHUSER_MOVABLE);
 			ev.val[3] = unmov ? MMR_MT_UNMOVABLE : MMR_MT_MOVABLE;
 			if (unmov) {
-				nu += 1 + (uint64_t)expo(&rng, 1e9 / p->unmov_rate);
+				nu += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->unmov_rate);
 			} else {
 				err = push(&h, &n, &cap, (struct pend){
-					.ts = t + 1 + (uint64_t)(expo(&rng, p->file_life) * 1e9),
+					.ts = t + 1 +
+					      (uint64_t)(synth_expo(&rng, p->file_life) * 1e9),
 					.pfn = pfn });
 				if (err)
 					break;
-				nf += 1 + (uint64_t)expo(&rng, 1e9 / p->file_rate);
+				nf += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->file_rate);
 			}
 			pfn++;
 		} else {

@@ -145,7 +145,7 @@ static double uniform(uint64_t *s)
 	return ((double)(rnd(s) >> 11) + 0.5) / (double)(1ull << 53);
 }
 
-static double expo(uint64_t *s, double mean)
+double synth_expo(uint64_t *s, double mean)
 {
 	return -mean * log(uniform(s));
 }
@@ -340,7 +340,8 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 	if (!rng)
 		rng = 1;
 	for (int s = 0; s < NR_STREAMS; s++)
-		next[s] = p->rate[s] > 0 ? T0 + (uint64_t)(expo(&rng, 1e9 / p->rate[s])) : UINT64_MAX;
+		next[s] = p->rate[s] > 0 ? T0 + (uint64_t)(synth_expo(&rng, 1e9 / p->rate[s])) :
+			  UINT64_MAX;
 	*first = 0;
 	*n = 0;
 	for (;;) {
@@ -375,13 +376,14 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 			ev.val[3] = stream_kind[s].mt;
 			if (p->life[s] > 0) {
 				err = heap_push(&h, (struct pending){
-					.ts = next[s] + 1 + (uint64_t)(expo(&rng, p->life[s]) * 1e9),
+					.ts = next[s] + 1 +
+					      (uint64_t)(synth_expo(&rng, p->life[s]) * 1e9),
 					.pfn = pfn, .order = (uint8_t)order, .pid = stream_kind[s].pid });
 				if (err)
 					break;
 			}
 			pfn += 1ull << order;
-			next[s] += 1 + (uint64_t)expo(&rng, 1e9 / p->rate[s]);
+			next[s] += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->rate[s]);
 		} else {
 			break;
 		}
