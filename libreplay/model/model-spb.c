@@ -483,11 +483,6 @@ static int sb_order(const struct model_spb *sb, unsigned int mt, unsigned int lo
 /* pid of a take() that is a migration target: no mm_page_alloc_zone_locked */
 #define NO_EVENT	INT32_MIN
 
-static inline bool pcp_order(unsigned int order)
-{
-	return order <= COSTLY_ORDER || order == PB_ORDER;
-}
-
 /*
  * Take the buddy at @idx (order @cur, list @list_mt) for an order-@order request of
  * @mt; @relabel: whole block(s) change type to @mt (claim_whole_block()).
@@ -504,7 +499,7 @@ static uint32_t take(struct mmr_model *m, struct model_zone *z, uint32_t idx, un
 	model_expand(z, idx, order, cur, rest_mt);
 	if (pid != NO_EVENT)
 		EMIT(m, pid, MMR_EV_PAGE_ALLOC_ZONE_LOCKED, (int64_t)model_pfn(z, idx), order, mt,
-		     pcp_order(order) && mt < NR_PCPTYPES);
+		     pcp_allowed_order(order) && mt < NR_PCPTYPES);
 	return idx;
 }
 
