@@ -308,11 +308,6 @@ static void split_large_buddy(struct mmr_model *m, struct model_zone *z, uint32_
 		free_one_page(m, z, idx, o, block_mt(z, idx), false);
 }
 
-static inline bool pcp_allowed_order(unsigned int order)
-{
-	return order <= COSTLY_ORDER || order == PB_ORDER;
-}
-
 static inline unsigned int order_to_pindex(unsigned int mt, unsigned int order)
 {
 	if (order > COSTLY_ORDER)

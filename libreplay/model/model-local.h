@@ -213,6 +213,11 @@ static inline unsigned int block_mt(const struct model_zone *z, uint32_t idx)
 }
 static inline bool is_movable_mt(unsigned int mt) { return mt == MT_MOVABLE || mt == MT_CMA; }
 static inline bool is_mergeable_mt(unsigned int mt) { return mt < NR_PCPTYPES; }
+/* pcp_allowed_order(): the orders the per-cpu lists hold */
+static inline bool pcp_allowed_order(unsigned int order)
+{
+	return order <= COSTLY_ORDER || order == PB_ORDER;
+}
 
 /* Owner table: where each live owner's block is, and its LRU links. */
 struct model_owner {

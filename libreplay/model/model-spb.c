@@ -187,29 +187,13 @@ void spb_content(struct model_zone *z, uint32_t idx, unsigned int order, bool mo
 	spb_update_list(zs, sb);
 }
 
-/* Every counter from a walk of the zone (after a reset or populate). */
-void spb_rebuild(struct model_zone *z)
+/* Buddy and page counters of each SPB from a walk of @z's pages, added to @sb[]. */
+static void spb_count_pages(const struct model_zone *z, const struct model_spb_zone *zs,
+			    struct model_spb *sb_base)
 {
-	struct model_spb_zone *zs = z->spb;
-
-	if (!zs)
-		return;
-	zs->ready = false;
-	for (uint32_t i = 0; i < zs->nr; i++) {
-		struct model_spb *sb = &zs->sb[i];
-		uint32_t first = i ? (i << zs->block_shift) - zs->off_blocks : 0;
-		uint32_t end = ((i + 1) << zs->block_shift) - zs->off_blocks;
-
-		if (end > z->nr_blocks)
-			end = z->nr_blocks;
-		*sb = (struct model_spb){ .first_block = first, .nr_blocks = end - first,
-					  .prev = SPB_NIL, .next = SPB_NIL };
-		for (uint32_t b = first; b < end; b++)
-			sb->nr_nonmov_blocks += nonmov_mt(z->blocks[b].mt);
-	}
 	for (uint32_t i = 0; i < z->nr_pages;) {
 		const struct model_page *p = &z->pages[i];
-		struct model_spb *sb = spb_of(zs, i);
+		struct model_spb *sb = &sb_base[spb_of(zs, i) - zs->sb];
 		unsigned int st = pg_state(p), o;
 
 		if (st == PS_TAIL) {
@@ -238,6 +222,29 @@ void spb_rebuild(struct model_zone *z)
 		}
 		i += 1u << o;
 	}
+}
+
+/* Every counter from a walk of the zone (after a reset or populate). */
+void spb_rebuild(struct model_zone *z)
+{
+	struct model_spb_zone *zs = z->spb;
+
+	if (!zs)
+		return;
+	zs->ready = false;
+	for (uint32_t i = 0; i < zs->nr; i++) {
+		struct model_spb *sb = &zs->sb[i];
+		uint32_t first = i ? (i << zs->block_shift) - zs->off_blocks : 0;
+		uint32_t end = ((i + 1) << zs->block_shift) - zs->off_blocks;
+
+		if (end > z->nr_blocks)
+			end = z->nr_blocks;
+		*sb = (struct model_spb){ .first_block = first, .nr_blocks = end - first,
+					  .prev = SPB_NIL, .next = SPB_NIL };
+		for (uint32_t b = first; b < end; b++)
+			sb->nr_nonmov_blocks += nonmov_mt(z->blocks[b].mt);
+	}
+	spb_count_pages(z, zs, zs->sb);
 	for (unsigned int c = 0; c < SPB_NR_CAT; c++) {
 		zs->nr_cat[c] = 0;
 		for (unsigned int b = 0; b < SPB_MAX_BUCKETS; b++)
@@ -476,11 +483,6 @@ static int sb_order(const struct model_spb *sb, unsigned int mt, unsigned int lo
 /* pid of a take() that is a migration target: no mm_page_alloc_zone_locked */
 #define NO_EVENT	INT32_MIN
 
-static inline bool pcp_order(unsigned int order)
-{
-	return order <= COSTLY_ORDER || order == PB_ORDER;
-}
-
 /*
  * Take the buddy at @idx (order @cur, list @list_mt) for an order-@order request of
  * @mt; @relabel: whole block(s) change type to @mt (claim_whole_block()).
@@ -497,7 +499,7 @@ static uint32_t take(struct mmr_model *m, struct model_zone *z, uint32_t idx, un
 	model_expand(z, idx, order, cur, rest_mt);
 	if (pid != NO_EVENT)
 		EMIT(m, pid, MMR_EV_PAGE_ALLOC_ZONE_LOCKED, (int64_t)model_pfn(z, idx), order, mt,
-		     pcp_order(order) && mt < NR_PCPTYPES);
+		     pcp_allowed_order(order) && mt < NR_PCPTYPES);
 	return idx;
 }
 
@@ -1100,36 +1102,7 @@ int spb_check(const struct mmr_model *m)
 			for (uint32_t b = zs->sb[i].first_block;
 			     b < zs->sb[i].first_block + zs->sb[i].nr_blocks; b++)
 				t[i].nr_nonmov_blocks += nonmov_mt(z->blocks[b].mt);
-		for (uint32_t i = 0; i < z->nr_pages;) {
-			const struct model_page *p = &z->pages[i];
-			struct model_spb *sb = &t[spb_of(zs, i) - zs->sb];
-			unsigned int st = pg_state(p), o;
-
-			if (st == PS_TAIL) {
-				i++;
-				continue;
-			}
-			o = pg_head_order(p);
-			if (st == PS_BUDDY) {
-				unsigned int mt = block_mt(z, i);
-
-				sb->nr_buddies[o][mt]++;
-				sb->nr_free_pages += 1u << o;
-				if (o >= PB_ORDER) {
-					sb->nr_free_blocks += 1u << (o - PB_ORDER);
-					if (nonmov_mt(mt))
-						sb->nr_nonmov_free_blocks += 1u << (o - PB_ORDER);
-				}
-			} else if (st == PS_ALLOC) {
-				if (p->w0 & A_RESERVED)
-					sb->nr_reserved += 1u << o;
-				else if (pg_movable(p))
-					sb->nr_movable_pages += 1u << o;
-				else
-					sb->nr_unmov_pages += 1u << o;
-			}
-			i += 1u << o;
-		}
+		spb_count_pages(z, zs, t);
 		for (uint32_t i = 0; i < zs->nr; i++) {
 			const struct model_spb *a = &zs->sb[i], *b = &t[i];
 

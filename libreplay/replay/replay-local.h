@@ -55,7 +55,19 @@ extern const char synth_spb_stuck_summary[];
 int synth_spb_stuck(struct mmr_store *st, uint64_t seed, const char *const *sets, int nr_sets,
 		    int64_t *run_id);
 
+/* An exponential draw of @mean from the xorshift64* state @s, for the synthetic scenarios. */
+double synth_expo(uint64_t *s, double mean);
+
 /* Min, low and high watermarks the model computes for one Normal zone of @pages. */
 int synth_model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3]);
+
+/*
+ * Writes the 'start' zone, pageblock and free-area rows of one Normal zone of @pages at @start,
+ * watermarks @wm, @nr_blocks pageblocks per migratetype.  Of @free pages, a @free_blocks share
+ * is whole MOVABLE pageblocks, the rest order-0..3 MOVABLE buddies; *@free_pages gets the sum.
+ */
+int synth_write_snapshot(struct mmr_store *st, int64_t run, uint64_t start, uint64_t pages,
+			 const uint64_t wm[3], uint64_t free, double free_blocks,
+			 const uint64_t nr_blocks[MMR_MT__COUNT], uint64_t *free_pages);
 
 #endif

@@ -78,82 +78,19 @@ static int set_param(struct spb_params *p, const char *kv)
 	return -MMR_E_INVAL;
 }
 
-static uint64_t rnd(uint64_t *s)
-{
-	*s ^= *s >> 12;
-	*s ^= *s << 25;
-	*s ^= *s >> 27;
-	return *s * 0x2545f4914f6cdd1dull;
-}
-
-static double expo(uint64_t *s, double mean)
-{
-	return -mean * log(((double)(rnd(s) >> 11) + 0.5) / (double)(1ull << 53));
-}
-
 static int snapshot(struct mmr_store *st, int64_t run, const struct spb_params *p,
 		    uint64_t start, uint64_t pages)
 {
-	uint64_t free = (uint64_t)((double)pages * p->free_pct / 100), whole, fr[4], total;
-	uint64_t wm[3];
-	struct mmr_stmt *s;
+	uint64_t free = (uint64_t)((double)pages * p->free_pct / 100), wm[3], total;
+	/* one UNMOVABLE pageblock: the SPB it lands in is the only tainted one */
+	uint64_t nb[MMR_MT__COUNT] = { [MMR_MT_UNMOVABLE] = 1,
+				       [MMR_MT_MOVABLE] = pages / PB - 1 };
 	int err;
 
 	err = synth_model_watermarks(start, pages, wm);
 	if (err)
 		return err;
-	whole = (uint64_t)((double)free * p->free_blocks) / PB;
-	for (int o = 0; o <= 3; o++)
-		fr[o] = (free - whole * PB) / 4 >> o;
-	total = whole * PB;
-	for (int o = 0; o <= 3; o++)
-		total += fr[o] << o;
-
-	err = mmr_stmt_prepare(st, "INSERT INTO zone_snapshots (run_id, phase, node, zone, "
-			       "zone_idx, spanned, present, managed, free, min, low, high, boost, "
-			       "start_pfn) VALUES (?1, 'start', 0, 'Normal', 2, ?2, ?2, ?2, ?3, ?4, "
-			       "?5, ?6, 0, ?7)", &s);
-	if (err)
-		return err;
-	mmr_stmt_bind_int(s, 1, run);
-	mmr_stmt_bind_int(s, 2, (int64_t)pages);
-	mmr_stmt_bind_int(s, 3, (int64_t)total);
-	mmr_stmt_bind_int(s, 4, (int64_t)wm[0]);
-	mmr_stmt_bind_int(s, 5, (int64_t)wm[1]);
-	mmr_stmt_bind_int(s, 6, (int64_t)wm[2]);
-	mmr_stmt_bind_int(s, 7, (int64_t)start);
-	err = mmr_stmt_step(s);
-	mmr_stmt_free(s);
-	if (err < 0)
-		return err;
-	/* one UNMOVABLE pageblock: the SPB it lands in is the only tainted one */
-	err = mmr_stmt_prepare(st, "INSERT INTO pageblock_snapshots (run_id, phase, node, zone, "
-			       "migratetype, nr_blocks) VALUES (?1, 'start', 0, 'Normal', ?2, ?3)", &s);
-	for (int mt = 0; !err && mt <= MMR_MT_MOVABLE; mt++) {
-		mmr_stmt_bind_int(s, 1, run);
-		mmr_stmt_bind_text(s, 2, mmr_migratetype_name(mt));
-		mmr_stmt_bind_int(s, 3, mt == MMR_MT_UNMOVABLE ? 1 : (int64_t)(pages / PB - 1));
-		err = mmr_stmt_step(s);
-		mmr_stmt_reset(s);
-	}
-	mmr_stmt_free(s);
-	if (err < 0)
-		return err;
-	err = mmr_stmt_prepare(st, "INSERT INTO free_area_snapshots (run_id, phase, node, zone, "
-			       "migratetype, \"order\", nr_free) VALUES (?1, 'start', 0, 'Normal', "
-			       "?2, ?3, ?4)", &s);
-	for (int o = 0; !err && o < MMR_MODEL_NR_ORDERS; o++) {
-		uint64_t n = o <= 3 ? fr[o] : o == MMR_MODEL_PAGEBLOCK_ORDER ? whole : 0;
-
-		mmr_stmt_bind_int(s, 1, run);
-		mmr_stmt_bind_text(s, 2, mmr_migratetype_name(MMR_MT_MOVABLE));
-		mmr_stmt_bind_int(s, 3, o);
-		mmr_stmt_bind_int(s, 4, (int64_t)n);
-		err = mmr_stmt_step(s);
-		mmr_stmt_reset(s);
-	}
-	mmr_stmt_free(s);
-	return err < 0 ? err : 0;
+	return synth_write_snapshot(st, run, start, pages, wm, free, p->free_blocks, nb, &total);
 }
 
 struct pend {
@@ -215,9 +152,9 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 	if (!rng)
 		rng = 1;
 	if (p->unmov_rate > 0)
-		nu = T0 + (uint64_t)expo(&rng, 1e9 / p->unmov_rate);
+		nu = T0 + (uint64_t)synth_expo(&rng, 1e9 / p->unmov_rate);
 	if (p->file_rate > 0)
-		nf = T0 + (uint64_t)expo(&rng, 1e9 / p->file_rate);
+		nf = T0 + (uint64_t)synth_expo(&rng, 1e9 / p->file_rate);
 	*first = *last = *nr = 0;
 	for (;;) {
 		uint64_t t = nu < nf ? nu : nf;
@@ -242,14 +179,15 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 			ev.val[2] = (int64_t)(unmov ? MMR_GFP_KERNEL : MMR_GFP_HIGHUSER_MOVABLE);
 			ev.val[3] = unmov ? MMR_MT_UNMOVABLE : MMR_MT_MOVABLE;
 			if (unmov) {
-				nu += 1 + (uint64_t)expo(&rng, 1e9 / p->unmov_rate);
+				nu += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->unmov_rate);
 			} else {
 				err = push(&h, &n, &cap, (struct pend){
-					.ts = t + 1 + (uint64_t)(expo(&rng, p->file_life) * 1e9),
+					.ts = t + 1 +
+					      (uint64_t)(synth_expo(&rng, p->file_life) * 1e9),
 					.pfn = pfn });
 				if (err)
 					break;
-				nf += 1 + (uint64_t)expo(&rng, 1e9 / p->file_rate);
+				nf += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->file_rate);
 			}
 			pfn++;
 		} else {

@@ -145,7 +145,7 @@ static double uniform(uint64_t *s)
 	return ((double)(rnd(s) >> 11) + 0.5) / (double)(1ull << 53);
 }
 
-static double expo(uint64_t *s, double mean)
+double synth_expo(uint64_t *s, double mean)
 {
 	return -mean * log(uniform(s));
 }
@@ -227,22 +227,15 @@ int synth_model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3])
 	return err;
 }
 
-static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_params *p,
-			  uint64_t start, uint64_t pages, uint64_t *free_pages)
+int synth_write_snapshot(struct mmr_store *st, int64_t run, uint64_t start, uint64_t pages,
+			 const uint64_t wm[3], uint64_t free, double free_blocks,
+			 const uint64_t nr_blocks[MMR_MT__COUNT], uint64_t *free_pages)
 {
-	uint64_t blocks = pages / PB, wm[3], nb[MMR_MT__COUNT] = { 0 }, fr[4] = { 0 };
-	uint64_t free, whole, small;
+	uint64_t whole, small, fr[4] = { 0 };
 	struct mmr_stmt *s;
 	int err;
 
-	err = synth_model_watermarks(start, pages, wm);
-	if (err)
-		return err;
-	if (p->free_at <= 1)
-		free = wm[1] + (uint64_t)((double)(wm[2] - wm[1]) * p->free_at);
-	else
-		free = (uint64_t)((double)pages * (p->free_at - 1));
-	whole = (uint64_t)((double)free * p->free_blocks) / PB;	/* free pageblocks */
+	whole = (uint64_t)((double)free * free_blocks) / PB;	/* free pageblocks */
 	small = free - whole * PB;
 	/* the rest in order-0..3 MOVABLE buddies, pages split evenly between the orders */
 	for (int o = 0; o <= 3; o++)
@@ -250,9 +243,6 @@ static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_
 	*free_pages = whole * PB;
 	for (int o = 0; o <= 3; o++)
 		*free_pages += fr[o] << o;
-	nb[MMR_MT_UNMOVABLE] = (uint64_t)((double)blocks * p->unmov_blocks_pct / 100);
-	nb[MMR_MT_RECLAIMABLE] = (uint64_t)((double)blocks * p->recl_blocks_pct / 100);
-	nb[MMR_MT_MOVABLE] = blocks - nb[MMR_MT_UNMOVABLE] - nb[MMR_MT_RECLAIMABLE];
 
 	err = mmr_stmt_prepare(st, "INSERT INTO zone_snapshots (run_id, phase, node, zone, "
 			       "zone_idx, spanned, present, managed, free, min, low, high, boost, "
@@ -276,7 +266,7 @@ static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_
 	for (int mt = 0; !err && mt <= MMR_MT_RECLAIMABLE; mt++) {
 		mmr_stmt_bind_int(s, 1, run);
 		mmr_stmt_bind_text(s, 2, mmr_migratetype_name(mt));
-		mmr_stmt_bind_int(s, 3, (int64_t)nb[mt]);
+		mmr_stmt_bind_int(s, 3, (int64_t)nr_blocks[mt]);
 		err = mmr_stmt_step(s);
 		mmr_stmt_reset(s);
 	}
@@ -306,6 +296,26 @@ static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_
 	return err < 0 ? err : 0;
 }
 
+static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_params *p,
+			  uint64_t start, uint64_t pages, uint64_t *free_pages)
+{
+	uint64_t blocks = pages / PB, wm[3], nb[MMR_MT__COUNT] = { 0 }, free;
+	int err;
+
+	err = synth_model_watermarks(start, pages, wm);
+	if (err)
+		return err;
+	if (p->free_at <= 1)
+		free = wm[1] + (uint64_t)((double)(wm[2] - wm[1]) * p->free_at);
+	else
+		free = (uint64_t)((double)pages * (p->free_at - 1));
+	nb[MMR_MT_UNMOVABLE] = (uint64_t)((double)blocks * p->unmov_blocks_pct / 100);
+	nb[MMR_MT_RECLAIMABLE] = (uint64_t)((double)blocks * p->recl_blocks_pct / 100);
+	nb[MMR_MT_MOVABLE] = blocks - nb[MMR_MT_UNMOVABLE] - nb[MMR_MT_RECLAIMABLE];
+	return synth_write_snapshot(st, run, start, pages, wm, free, p->free_blocks, nb,
+				    free_pages);
+}
+
 static const struct {
 	uint64_t	gfp;
 	int		mt;
@@ -330,7 +340,8 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 	if (!rng)
 		rng = 1;
 	for (int s = 0; s < NR_STREAMS; s++)
-		next[s] = p->rate[s] > 0 ? T0 + (uint64_t)(expo(&rng, 1e9 / p->rate[s])) : UINT64_MAX;
+		next[s] = p->rate[s] > 0 ? T0 + (uint64_t)(synth_expo(&rng, 1e9 / p->rate[s])) :
+			  UINT64_MAX;
 	*first = 0;
 	*n = 0;
 	for (;;) {
@@ -365,13 +376,14 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 			ev.val[3] = stream_kind[s].mt;
 			if (p->life[s] > 0) {
 				err = heap_push(&h, (struct pending){
-					.ts = next[s] + 1 + (uint64_t)(expo(&rng, p->life[s]) * 1e9),
+					.ts = next[s] + 1 +
+					      (uint64_t)(synth_expo(&rng, p->life[s]) * 1e9),
 					.pfn = pfn, .order = (uint8_t)order, .pid = stream_kind[s].pid });
 				if (err)
 					break;
 			}
 			pfn += 1ull << order;
-			next[s] += 1 + (uint64_t)expo(&rng, 1e9 / p->rate[s]);
+			next[s] += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->rate[s]);
 		} else {
 			break;
 		}

@@ -83,6 +83,76 @@ static inline struct mmr_model *test_populated(struct mmr_model_config *cfg,
 	return m;
 }
 
+/* One kind of random allocation: its flags, class and largest order. */
+struct test_kind {
+	uint64_t		gfp;
+	enum mmr_model_class	class;
+	unsigned int		max_order;
+};
+
+#define TEST_MAX_LIVE	4096
+
+static inline uint64_t test_rng_next(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/*
+ * @nr_ops seeded random operations on @m from time 0, the invariant checker after each:
+ * allocations of one of @kinds (55 in 100), frees of a live owner (up to @free_below),
+ * releases of initial memory (up to 95), else 50 ms passing.
+ */
+static inline void test_random_ops(struct mmr_model *m, const char *name, uint64_t seed,
+				   int nr_ops, const struct test_kind *kinds, size_t nr_kinds,
+				   unsigned int free_below)
+{
+	uint32_t live[TEST_MAX_LIVE], nr_live = 0, next_owner = 1;
+	uint64_t t = 0, r = seed;
+
+	for (int op = 0; op < nr_ops; op++) {
+		uint64_t x = test_rng_next(&r);
+		unsigned int what = x % 100;
+
+		t += 1000 + (x >> 8) % 200000;
+		if (what < 55 && nr_live < TEST_MAX_LIVE) {
+			const struct test_kind *k = &kinds[(x >> 20) % nr_kinds];
+			unsigned int order = (unsigned int)((x >> 28) % (k->max_order + 1));
+			struct mmr_model_req req = test_req(next_owner, order, k->gfp, k->class);
+			struct mmr_model_result res;
+
+			if (order > 3 && k->max_order < 9)
+				order = 0;
+			req.order = order;
+			req.time = t;
+			assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
+			if (res.pfn >= 0)
+				live[nr_live++] = next_owner;
+			next_owner++;
+		} else if (what < free_below && nr_live) {
+			uint32_t i = (uint32_t)((x >> 16) % nr_live);
+			int err = mmr_model_free_owner(m, live[i], t, 5);
+
+			/* reclaim may have freed it already (the LRU classes) */
+			assert_true(err == 0 || err == -MMR_E_INVAL);
+			live[i] = live[--nr_live];
+		} else if (what < 95) {
+			uint64_t freed;
+
+			assert_int_equal(mmr_model_release_initial(m, -1, (int)((x >> 12) % 3),
+								   (unsigned int)((x >> 20) % 4), t,
+								   &freed), 0);
+		} else {
+			t += 50000000;
+			assert_int_equal(mmr_model_advance(m, t), 0);
+		}
+		if (mmr_model_check(m))
+			fail_msg("%s: invariants broken after op %d", name, op);
+	}
+}
+
 static inline struct model_zone *test_zone(struct mmr_model *m)
 {
 	return &m->zones[0];

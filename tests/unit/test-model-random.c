@@ -13,27 +13,8 @@
 #include "model-test-util.h"
 
 #define NR_OPS		2500
-#define MAX_LIVE	4096
 
-struct rng {
-	uint64_t	s;
-};
-
-static uint64_t next(struct rng *r)
-{
-	r->s ^= r->s << 13;
-	r->s ^= r->s >> 7;
-	r->s ^= r->s << 17;
-	return r->s;
-}
-
-struct kind {
-	uint64_t		gfp;
-	enum mmr_model_class	class;
-	unsigned int		max_order;
-};
-
-static const struct kind kinds[] = {
+static const struct test_kind kinds[] = {
 	{ MMR_GFP_KERNEL, MMR_CLASS_UNRECLAIMABLE, 3 },
 	{ MMR_GFP_KERNEL | MMR_GFP_RECLAIMABLE, MMR_CLASS_SLAB, 2 },
 	{ MMR_GFP_HIGHUSER_MOVABLE, MMR_CLASS_FILE, 0 },
@@ -64,11 +45,9 @@ static int count_ev(const struct mmr_event *ev, void *arg)
 static void run_policy(const char *preset, uint64_t seed, struct run_out *out)
 {
 	struct mmr_model_zone_state st = { .owner_base = 100000, .anon_permille = 300 };
-	struct rng r = { seed };
 	struct mmr_model_config cfg;
 	struct mmr_model *m;
-	uint32_t live[MAX_LIVE], nr_live = 0, next_owner = 1, n;
-	uint64_t t = 0;
+	uint32_t n;
 
 	memset(out, 0, sizeof(*out));
 	mmr_model_config_init(&cfg);
@@ -98,45 +77,7 @@ static void run_policy(const char *preset, uint64_t seed, struct run_out *out)
 	assert_int_equal(mmr_model_populate(m, 1, &st, &n), 0);
 	assert_int_equal(mmr_model_check(m), 0);
 
-	for (int op = 0; op < NR_OPS; op++) {
-		uint64_t x = next(&r);
-		unsigned int what = x % 100;
-
-		t += 1000 + (x >> 8) % 200000;
-		if (what < 55 && nr_live < MAX_LIVE) {
-			const struct kind *k = &kinds[(x >> 20) % ARRAY_SIZE(kinds)];
-			unsigned int order = (unsigned int)((x >> 28) % (k->max_order + 1));
-			struct mmr_model_req req = test_req(next_owner, order, k->gfp, k->class);
-			struct mmr_model_result res;
-
-			if (order > 3 && k->max_order < 9)
-				order = 0;
-			req.order = order;
-			req.time = t;
-			assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
-			if (res.pfn >= 0)
-				live[nr_live++] = next_owner;
-			next_owner++;
-		} else if (what < 90 && nr_live) {
-			uint32_t i = (uint32_t)((x >> 16) % nr_live);
-			int err = mmr_model_free_owner(m, live[i], t, 5);
-
-			/* reclaim may have freed it already (the LRU classes) */
-			assert_true(err == 0 || err == -MMR_E_INVAL);
-			live[i] = live[--nr_live];
-		} else if (what < 95) {
-			uint64_t freed;
-
-			assert_int_equal(mmr_model_release_initial(m, -1, (int)((x >> 12) % 3),
-								   (unsigned int)((x >> 20) % 4), t,
-								   &freed), 0);
-		} else {
-			t += 50000000;
-			assert_int_equal(mmr_model_advance(m, t), 0);
-		}
-		if (mmr_model_check(m))
-			fail_msg("%s: invariants broken after op %d", preset, op);
-	}
+	test_random_ops(m, preset, seed, NR_OPS, kinds, ARRAY_SIZE(kinds), 90);
 	mmr_model_stats(m, &out->stats);
 	out->now = mmr_model_now(m);
 	mmr_model_free(m);
