@@ -88,6 +88,9 @@ void model_emit(struct mmr_model *m, int32_t pid, enum mmr_event_type type, unsi
 	struct mmr_event ev;
 	int ret;
 
+	_Static_assert(MMR_EV__COUNT <= 64, "event_skip is a 64-bit mask");
+	if (m->cfg.event_skip & (1ull << type))
+		return;
 	mmr_event_init(&ev, type);
 	ev.ts = m->now;
 	if (m->stalled_actor && pid == m->stalled_actor->pid) {

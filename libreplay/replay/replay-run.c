@@ -47,12 +47,6 @@ static bool model_holds(const struct replay_ctx *c, uint32_t owner)
 	return mmr_model_owner_pfn(c->m, owner, &pfn) == 0;
 }
 
-static bool is_alloc_stream(enum mmr_event_type t)
-{
-	return t == MMR_EV_PAGE_ALLOC || t == MMR_EV_PAGE_FREE ||
-	       t == MMR_EV_PAGE_ALLOC_ZONE_LOCKED || t == MMR_EV_PAGE_PCPU_DRAIN;
-}
-
 /* The model's events, shifted onto the recording's clock, into the new run. */
 static int on_event(const struct mmr_event *ev, void *arg)
 {
@@ -60,8 +54,6 @@ static int on_event(const struct mmr_event *ev, void *arg)
 	struct mmr_event copy;
 	int err;
 
-	if (c->opts->no_alloc_stream && is_alloc_stream(ev->type))
-		return 0;
 	copy = *ev;
 	copy.ts += c->base_ts;
 	if (!c->res->replay.events_written)
@@ -231,6 +223,9 @@ static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_re
 		return err;
 	cfg.event_fn = on_event;
 	cfg.event_arg = c;
+	if (o->no_alloc_stream)
+		cfg.event_skip = 1ull << MMR_EV_PAGE_ALLOC | 1ull << MMR_EV_PAGE_FREE |
+				 1ull << MMR_EV_PAGE_ALLOC_ZONE_LOCKED | 1ull << MMR_EV_PAGE_PCPU_DRAIN;
 	if (!cfg.kswapd_pid)
 		cfg.kswapd_pid = daemon_pid(st, run_id, "kswapd");
 	if (!cfg.kcompactd_pid)

@@ -241,6 +241,8 @@ struct mmr_model_hooks {
  * @event_fn: receives every event the model emits (borrowed until it returns), or
  *	NULL to emit nothing (and pay nothing for events). A non-zero return is
  *	remembered and returned by the public call that emitted it, which still finishes.
+ * @event_skip: event types (bit 1 << type) the model does not emit at all, e.g. the
+ *	per-page alloc/free stream when only counts are wanted.
  * @kswapd_pid, @kcompactd_pid: pid put in the events of the agents.
  * @seed: for the populate shuffle and the migration failures.
  */
@@ -254,6 +256,7 @@ struct mmr_model_config {
 	struct mmr_model_spb		spb;
 	mmr_event_fn			event_fn;
 	void				*event_arg;
+	uint64_t			event_skip;
 	struct mmr_model_hooks		hooks;
 	int				nid;
 	int				cpu;
