@@ -120,14 +120,6 @@ struct mmr_bpf {
 	uint64_t		last_walk_ns;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 /* Effective capabilities from /proc/self/status: CAP_SYS_ADMIN, or CAP_BPF with CAP_PERFMON. */
 static bool can_load_bpf(void)
 {
@@ -408,7 +400,7 @@ static void resolve_cgroups(struct mmr_bpf *b)
 {
 	char *root = cgroup2_mount();
 
-	b->last_walk_ns = mono_ns();
+	b->last_walk_ns = ingest_mono_ns();
 	if (!root)
 		return;
 	walk_ctx = b;
@@ -439,7 +431,7 @@ static void note_cgroup(struct mmr_bpf *b, uint64_t id)
 	}
 	b->cg[b->nr_cg++] = (struct cgroup_ent){ .id = id };
 	/* name it now, while it exists; at most one walk a second */
-	if (mono_ns() - b->last_walk_ns >= NSEC_PER_SEC)
+	if (ingest_mono_ns() - b->last_walk_ns >= NSEC_PER_SEC)
 		resolve_cgroups(b);
 }
 
@@ -693,7 +685,7 @@ static int bpf_finish(struct mmr_bpf *b)
 		return err;
 	if (b->bad)
 		mmr_warn("bpf: %" PRIu64 " records were malformed and skipped", b->bad);
-	return mmr_host_snapshot_live(b->st, b->run_id, "end", mono_ns());
+	return mmr_host_snapshot_live(b->st, b->run_id, "end", ingest_mono_ns());
 }
 
 void mmr_bpf_close(struct mmr_bpf *b)
@@ -782,7 +774,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 	if (!err)
 		err = save_facts(b);
 	if (!err)
-		err = mmr_host_snapshot_live(st, b->run_id, "start", mono_ns());
+		err = mmr_host_snapshot_live(st, b->run_id, "start", ingest_mono_ns());
 	if (!err)
 		err = checkpoint(b);
 	if (err)
@@ -798,7 +790,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 	b->missed_base = recursion_misses(b);
 	b->writing = true;
 
-	t0 = last_commit = last_sample = last_status = last_t = mono_ns();
+	t0 = last_commit = last_sample = last_status = last_t = ingest_mono_ns();
 	for (;;) {
 		uint64_t now;
 		int n = bpf_poll(b, MMR_BPF_DRAIN_MS);
@@ -807,7 +799,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 			err = n;
 			goto fail;
 		}
-		now = mono_ns();
+		now = ingest_mono_ns();
 		if (now - last_sample >= (uint64_t)b->opts.sample_ms * 1000000ull) {
 			err = mmr_host_sample_live(st, b->run_id, now);
 			if (err)
@@ -839,7 +831,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 	if (final) {
 		last_n = 0;
 		last_t = t0;
-		fill_status(b, t0, mono_ns(), &last_n, &last_t, final);
+		fill_status(b, t0, ingest_mono_ns(), &last_n, &last_t, final);
 	}
 	return 0;
 fail:
@@ -849,7 +841,7 @@ fail:
 	mmr_store_rollback(st);
 	if (final) {
 		last_n = 0;
-		last_t = t0 = mono_ns();
+		last_t = t0 = ingest_mono_ns();
 		fill_status(b, t0, t0, &last_n, &last_t, final);
 	}
 	return err;

@@ -7,6 +7,7 @@
 #ifndef MMR_INGEST_LOCAL_H
 #define MMR_INGEST_LOCAL_H
 
+#include <time.h>
 #include <event-parse.h>
 #include "core-local.h"
 
@@ -37,6 +38,15 @@ struct ingest_decoder {
 	struct pid_set		pids;		/* every pid seen, for the tasks table */
 	uint64_t		nr_bad;		/* records that failed to decode */
 };
+
+/* CLOCK_MONOTONIC in ns: the recorders' clock for samples, commits and status. */
+static inline uint64_t ingest_mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
 
 int decoder_init(struct ingest_decoder *d, struct tep_handle *tep);
 void decoder_release(struct ingest_decoder *d);

@@ -115,14 +115,6 @@ struct mmr_recorder {
 
 static void reader_join(struct mmr_recorder *r);
 
-static uint64_t now_mono(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 const char *mmr_record_instance(const struct mmr_recorder *r)
 {
 	return r->name;
@@ -594,7 +586,7 @@ static int read_cpu(struct mmr_recorder *r, struct rec_cpu *c, int max)
 	int ret = 1, partials = 0;
 
 	for (int i = 0; i < max; i++) {
-		uint64_t t = now_mono();
+		uint64_t t = ingest_mono_ns();
 		ssize_t n;
 		int size;
 
@@ -756,7 +748,7 @@ static uint64_t take_pages(struct mmr_recorder *r, uint64_t wait_ns)
 	 * or a queue near its cap: order is given up rather than memory or events.
 	 */
 	if (limit != UINT64_MAX && r->nr_queued &&
-	    (r->nr_queued > r->max_queued / 2 || now_mono() > limit + STALE_HORIZON_NS)) {
+	    (r->nr_queued > r->max_queued / 2 || ingest_mono_ns() > limit + STALE_HORIZON_NS)) {
 		limit = UINT64_MAX;
 		r->order_breaks++;
 	}
@@ -951,9 +943,9 @@ static int reader_start(struct mmr_recorder *r)
 
 	r->reader_stop = r->reader_done = r->reader_err = 0;
 	/* nothing older than now can arrive: tracing was off until now */
-	r->drained_until = r->mono ? now_mono() - HOLD_NS : UINT64_MAX;
+	r->drained_until = r->mono ? ingest_mono_ns() - HOLD_NS : UINT64_MAX;
 	for (int c = 0; c < r->nr_cpus; c++)
-		r->cpus[c].empty_at = now_mono();
+		r->cpus[c].empty_at = ingest_mono_ns();
 	err = pthread_create(&r->reader, NULL, reader_main, r);
 	if (err) {
 		mmr_err("cannot start the reader thread: %s", strerror(err));
@@ -1039,7 +1031,7 @@ static int record_end(struct mmr_recorder *r, struct mmr_store *st)
 	int err;
 
 	tracefs_trace_off(r->inst);
-	r->t_off = now_mono();
+	r->t_off = ingest_mono_ns();
 	/* the host as it was when tracing stopped, before the drain takes its time */
 	err = mmr_host_snapshot_live(st, r->run_id, "end", r->mono ? r->t_off : r->last_ts);
 	if (err)
@@ -1121,7 +1113,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 	if (!err)
 		err = save_facts(r, st);
 	if (!err)
-		err = mmr_host_snapshot_live(st, r->run_id, "start", now_mono());
+		err = mmr_host_snapshot_live(st, r->run_id, "start", ingest_mono_ns());
 	if (!err)
 		err = checkpoint(r, st);
 	if (err)
@@ -1133,7 +1125,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 		err = -MMR_E_TRACEFS;
 		goto fail;
 	}
-	t0 = last_commit = last_sample = last_status = last_t = now_mono();
+	t0 = last_commit = last_sample = last_status = last_t = ingest_mono_ns();
 	err = reader_start(r);
 	if (err)
 		goto fail;
@@ -1148,7 +1140,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 		pthread_mutex_unlock(&r->lock);
 		if (err)
 			goto fail;
-		now = now_mono();
+		now = ingest_mono_ns();
 		if (now - last_sample >= (uint64_t)r->opts.sample_ms * 1000000ull) {
 			err = mmr_host_sample_live(st, r->run_id, now);
 			if (err)
@@ -1198,7 +1190,7 @@ fail:
 	if (final) {
 		read_stats(r);
 		last_n = 0;
-		last_t = t0 = now_mono();
+		last_t = t0 = ingest_mono_ns();
 		fill_status(r, t0, t0, &last_n, &last_t, final);
 	}
 	mmr_writer_free(r->w);

@@ -38,7 +38,9 @@ kill -INT $TR_PID; wait $TR_PID || { cat "$T/tracefs.err" >&2; fail "tracefs rec
 misses=$(sqlite3 "$T/bpf.db" "SELECT value FROM host_facts WHERE key = 'bpf.recursion_misses'")
 [ -n "$misses" ] || fail "the BPF run has no bpf.recursion_misses fact"
 for db in tracefs bpf; do
-	lost=$(sqlite3 "$T/$db.db" "SELECT coalesce(sum(lost_events), 0) FROM run_cpu_stats")
+	# lost_events counts only losses beyond overrun and dropped: add all three
+	lost=$(sqlite3 "$T/$db.db" "SELECT coalesce(sum(lost_events + max(overrun, 0) +
+		max(dropped_events, 0)), 0) FROM run_cpu_stats")
 	[ "$lost" = 0 ] || fail "$db lost $lost events; counts cannot be compared"
 done
 pids=$(paste -sd, "$T/pids")
