@@ -17,6 +17,7 @@
  * slab, the rest kernel memory nothing reclaims.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "replay-local.h"
@@ -153,6 +154,145 @@ static int on_op(const struct replay_op *op, void *arg)
 		if (c->opts->progress)
 			c->opts->progress(c->done, c->total, c->opts->progress_arg);
 	}
+	return err;
+}
+
+/*
+ * Reading the recording (SQLite, the merge, the pfn map) and running the model take
+ * about the same time, so with a second connection to the source the workload is
+ * read in another thread and handed over in blocks of ops through a bounded ring.
+ * The ops and their order are those of the single-threaded path; only the model's
+ * thread runs on_op(). Either side stopping early stops the other.
+ */
+#define PIPE_BLOCK	4096	/* ops per block */
+#define PIPE_BLOCKS	16	/* blocks in the ring: 2.5 MiB of ops */
+
+struct op_pipe {
+	pthread_mutex_t			lock;
+	pthread_cond_t			cond;
+	struct replay_op		*ops;		/* PIPE_BLOCKS x PIPE_BLOCK */
+	unsigned int			len[PIPE_BLOCKS];
+	uint64_t			filled;		/* blocks handed over */
+	uint64_t			taken;		/* blocks the model is done with */
+	bool				done;		/* the reader returned */
+	bool				stop;		/* the model side failed or was stopped */
+	int				reader_err;
+	unsigned int			fill;		/* reader: ops in its current block */
+	/* the reader's arguments */
+	struct mmr_store		*st;
+	int64_t				run_id;
+	uint32_t			first_owner;
+	struct mmr_workload_stats	*ws;
+};
+
+/* Reader side: hands the current block over and waits for a free one. */
+static int pipe_publish(struct op_pipe *p)
+{
+	bool stop;
+
+	pthread_mutex_lock(&p->lock);
+	p->len[p->filled % PIPE_BLOCKS] = p->fill;
+	p->filled++;
+	pthread_cond_broadcast(&p->cond);
+	while (p->filled - p->taken == PIPE_BLOCKS && !p->stop)
+		pthread_cond_wait(&p->cond, &p->lock);
+	stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	p->fill = 0;
+	return stop ? -MMR_E_INTR : 0;
+}
+
+static int pipe_put(const struct replay_op *op, void *arg)
+{
+	struct op_pipe *p = arg;
+
+	p->ops[(p->filled % PIPE_BLOCKS) * PIPE_BLOCK + p->fill++] = *op;
+	return p->fill == PIPE_BLOCK ? pipe_publish(p) : 0;
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct op_pipe *p = arg;
+	int err = workload_extract(p->st, p->run_id, p->first_owner, pipe_put, p, p->ws);
+
+	pthread_mutex_lock(&p->lock);
+	if (p->fill && !p->stop) {
+		p->len[p->filled % PIPE_BLOCKS] = p->fill;
+		p->filled++;
+	}
+	p->done = true;
+	p->reader_err = err;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/* Model side: runs on_op() over the blocks as they come. */
+static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
+{
+	int err = 0;
+
+	for (;;) {
+		const struct replay_op *ops;
+		unsigned int n;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->taken == p->filled && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->taken == p->filled) {
+			pthread_mutex_unlock(&p->lock);
+			return p->reader_err;
+		}
+		n = p->len[p->taken % PIPE_BLOCKS];
+		pthread_mutex_unlock(&p->lock);
+		ops = &p->ops[(p->taken % PIPE_BLOCKS) * PIPE_BLOCK];
+		for (unsigned int i = 0; i < n && !err; i++)
+			err = on_op(&ops[i], c);
+		pthread_mutex_lock(&p->lock);
+		p->taken++;
+		if (err)
+			p->stop = true;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		if (err)
+			return err;
+	}
+}
+
+/*
+ * The workload of run @run_id of @st through on_op(): read in a second thread when
+ * the source can be read there (@st itself if the replay is stored elsewhere, else a
+ * second read-only connection), in this one otherwise.
+ */
+static int run_workload(struct mmr_store *st, struct mmr_store *out, int64_t run_id,
+			uint32_t first_owner, struct replay_ctx *c, struct mmr_workload_stats *ws)
+{
+	struct op_pipe p = { .run_id = run_id, .first_owner = first_owner, .ws = ws };
+	struct mmr_store *reader = NULL;
+	pthread_t thread;
+	int err;
+
+	if (out == st && store_open_reader(st, &reader))
+		reader = NULL;
+	p.st = out == st ? reader : st;
+	if (p.st)
+		p.ops = malloc(sizeof(*p.ops) * PIPE_BLOCKS * PIPE_BLOCK);
+	if (!p.ops) {
+		mmr_store_close(reader);
+		return workload_extract(st, run_id, first_owner, on_op, c, ws);
+	}
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.cond, NULL);
+	if (pthread_create(&thread, NULL, pipe_reader, &p)) {
+		err = workload_extract(st, run_id, first_owner, on_op, c, ws);
+	} else {
+		err = pipe_run(&p, c);
+		pthread_join(thread, NULL);
+	}
+	pthread_cond_destroy(&p.cond);
+	pthread_mutex_destroy(&p.lock);
+	free(p.ops);
+	mmr_store_close(reader);
 	return err;
 }
 
@@ -418,7 +558,7 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
-		err = workload_extract(st, run_id, first_owner, on_op, &c, &res->workload);
+		err = run_workload(st, out, run_id, first_owner, &c, &res->workload);
 	if (!err)
 		err = c.event_err;
 	if (!err) {
