@@ -166,6 +166,7 @@ static int on_op(const struct replay_op *op, void *arg)
  */
 #define PIPE_BLOCK	4096	/* ops per block */
 #define PIPE_BLOCKS	16	/* blocks in the ring: 2.5 MiB of ops */
+#define PREFETCH_AHEAD	8	/* ops between a free's two prefetches, and before it */
 
 struct op_pipe {
 	pthread_mutex_t			lock;
@@ -246,8 +247,14 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 		n = p->len[p->taken % PIPE_BLOCKS];
 		pthread_mutex_unlock(&p->lock);
 		ops = &p->ops[(p->taken % PIPE_BLOCKS) * PIPE_BLOCK];
-		for (unsigned int i = 0; i < n && !err; i++)
+		for (unsigned int i = 0; i < n && !err; i++) {
+			/* the owners freed a few ops on: table entry first, then page */
+			if (i + 2 * PREFETCH_AHEAD < n && ops[i + 2 * PREFETCH_AHEAD].kind == OP_FREE)
+				mmr_model_prefetch_owner(c->m, ops[i + 2 * PREFETCH_AHEAD].owner, false);
+			if (i + PREFETCH_AHEAD < n && ops[i + PREFETCH_AHEAD].kind == OP_FREE)
+				mmr_model_prefetch_owner(c->m, ops[i + PREFETCH_AHEAD].owner, true);
 			err = on_op(&ops[i], c);
+		}
 		pthread_mutex_lock(&p->lock);
 		p->taken++;
 		if (err)
