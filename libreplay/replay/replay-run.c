@@ -286,6 +286,15 @@ static void pipe_finish(struct op_pipe *p)
 	p->started = false;
 }
 
+/*
+ * Each recorded allocation takes a new owner id: the rows to read bound them, so the
+ * model's owner table is sized once (ids past the last one used are never touched).
+ */
+static int reserve_owners(struct replay_ctx *c, uint32_t first_owner)
+{
+	return mmr_model_reserve_owners(c->m, (uint64_t)first_owner + c->total + 1);
+}
+
 /* Model side: runs on_op() over the blocks as they come. */
 static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 {
@@ -305,6 +314,8 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 		n = p->len[p->taken % PIPE_BLOCKS];
 		c->total = p->total;
 		pthread_mutex_unlock(&p->lock);
+		if (!p->taken)
+			err = reserve_owners(c, c->owner_base);
 		ops = &p->ops[(p->taken % PIPE_BLOCKS) * PIPE_BLOCK];
 		for (unsigned int i = 0; i < n && !err; i++) {
 			/* the owners freed a few ops on: table entry first, then page */
@@ -338,6 +349,8 @@ static int run_workload(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 		return pipe_run(p, c);
 	c->owner_base = 0;
 	err = workload_size(st, run_id, &c->total);
+	if (!err)
+		err = reserve_owners(c, first_owner);
 	return err ? err : workload_extract(st, run_id, first_owner, on_op, c, ws);
 }
 

@@ -419,6 +419,12 @@ MMR_API int mmr_model_owner_pfn(const struct mmr_model *m, uint32_t owner, uint6
  * block's head page (@page true). Changes nothing; any owner id is allowed.
  */
 MMR_API void mmr_model_prefetch_owner(const struct mmr_model *m, uint32_t owner, bool page);
+/*
+ * Sizes the owner table for ids below @n at once, where it would otherwise double as
+ * ids come (copying, and touching the new half). Entries of ids not yet used are left
+ * untouched, so an upper bound costs address space only. Return: 0 or -ENOMEM.
+ */
+MMR_API int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n);
 
 struct mmr_model_stats {
 	uint64_t		nr_alloc;		/* requests */
