@@ -587,7 +587,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		err = -MMR_E_NO_DATA;
 		goto out;
 	}
-	pipe_start(&pipe, st, run_id, &res->workload);
+	if (!o->one_thread)
+		pipe_start(&pipe, st, run_id, &res->workload);
 	err = build_model(st, run_id, o, &c, &first_owner);
 	if (err)
 		goto out;
