@@ -28,6 +28,8 @@ static const char usage[] =
 	"  -o, --output FILE     store the replay in another store (default: trace.db)\n"
 	"      --no-alloc-stream do not store the model's per-page alloc/free events\n"
 	"      --no-derive       do not compute the storms tables for the new run\n"
+	"      --one-thread      read the recording in the model's thread (by default a\n"
+	"                        second thread reads it; the results are the same)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -v, --verbose         more detail on stderr\n"
 	"  -h, --help            show this help\n";
@@ -68,7 +70,7 @@ void cmd_print_replay(const struct mmr_replay_result *r, const char *policy)
 
 int cmd_replay(int argc, char **argv)
 {
-	enum { OPT_NO_ALLOC = 256, OPT_NO_DERIVE, OPT_LIST };
+	enum { OPT_NO_ALLOC = 256, OPT_NO_DERIVE, OPT_ONE_THREAD, OPT_LIST };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "run", required_argument, NULL, 'r' },
@@ -76,6 +78,7 @@ int cmd_replay(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "no-alloc-stream", no_argument, NULL, OPT_NO_ALLOC },
 		{ "no-derive", no_argument, NULL, OPT_NO_DERIVE },
+		{ "one-thread", no_argument, NULL, OPT_ONE_THREAD },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -106,6 +109,7 @@ int cmd_replay(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case OPT_NO_ALLOC: ro.no_alloc_stream = true; break;
 		case OPT_NO_DERIVE: ro.derive = false; break;
+		case OPT_ONE_THREAD: ro.one_thread = true; break;
 		case OPT_LIST: cmd_print_policies(stdout); free(sets); return EXIT_OK;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;

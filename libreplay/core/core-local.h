@@ -39,6 +39,13 @@ void sb_add_json_str(struct strbuf *sb, const char *s, size_t n);
 static inline const char *sb_str(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
 static inline int sb_failed(const struct strbuf *sb) { return sb->failed; }
 
+/*
+ * store-open.c: a second, read-only connection to @st's database, for another
+ * thread to read while @st writes. Only for a file in WAL mode, where a reader never
+ * blocks the writer. Return: 0, -MMR_E_INVAL if @st is not such a file, or an error.
+ */
+int store_open_reader(struct mmr_store *st, struct mmr_store **out);
+
 /* Reads a whole (small, /proc-style) file into a new NUL-terminated buffer. */
 int read_text_file(const char *path, char **out, size_t *len);
 

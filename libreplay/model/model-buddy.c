@@ -440,6 +440,17 @@ uint32_t rmqueue_smallest(struct mmr_model *m, struct model_zone *z, unsigned in
 	cur = order + (unsigned int)__builtin_ctz(bits);
 	idx = z->area[cur][mt].head;
 	freelist_del(z, idx, cur, mt);
+	/*
+	 * The next take from this list unlinks the new head, writing the page after it:
+	 * start loading that page now (the new head itself was just written). A hint
+	 * only; the free lists hold pages from anywhere in the zone.
+	 */
+	if (z->area[cur][mt].head != NIL) {
+		uint32_t after = pg_next(&z->pages[z->area[cur][mt].head]);
+
+		if (after != NIL)
+			__builtin_prefetch(&z->pages[after]);
+	}
 	model_expand(z, idx, order, cur, mt);
 	EMIT(m, pid, MMR_EV_PAGE_ALLOC_ZONE_LOCKED, (int64_t)model_pfn(z, idx), order, mt,
 	     pcp_allowed_order(order) && mt < NR_PCPTYPES);

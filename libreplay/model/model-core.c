@@ -447,6 +447,21 @@ int mmr_model_owner_pfn(const struct mmr_model *m, uint32_t owner, uint64_t *pfn
 	return 0;
 }
 
+void mmr_model_prefetch_owner(const struct mmr_model *m, uint32_t owner, bool page)
+{
+	uint32_t loc;
+
+	if (owner >= m->nr_owner_slots)
+		return;
+	if (!page) {
+		__builtin_prefetch(&m->owners[owner]);
+		return;
+	}
+	loc = m->owners[owner].loc;
+	if (loc & OWNER_LIVE)
+		__builtin_prefetch(&m->zones[(loc >> 28) & 3].pages[loc & LINK_MASK]);
+}
+
 void mmr_model_stats(const struct mmr_model *m, struct mmr_model_stats *out)
 {
 	*out = m->stats;

@@ -32,6 +32,26 @@ int model_owner_reserve(struct mmr_model *m, uint32_t owner)
 	return 0;
 }
 
+int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
+{
+	struct model_owner *o;
+
+	if (n > ONIL)
+		n = ONIL;
+	if (n <= m->nr_owner_slots)
+		return 0;
+	/* calloc, not realloc + memset: the tail stays untouched zero pages */
+	o = calloc(n, sizeof(*o));
+	if (!o)
+		return -ENOMEM;
+	if (m->nr_owner_slots)
+		memcpy(o, m->owners, sizeof(*o) * m->nr_owner_slots);
+	free(m->owners);
+	m->owners = o;
+	m->nr_owner_slots = n;
+	return 0;
+}
+
 void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx)
 {
 	unsigned int zi = (unsigned int)(z - m->zones);

@@ -280,12 +280,15 @@ static unsigned int class_of_block(unsigned int bmt, unsigned int *alloc_mt)
 	}
 }
 
+#define POPULATE_AHEAD	16	/* LRU entries whose owner is fetched ahead */
+
 /* Builds the zone from the layout: free lists, pre-existing owners, LRU order. */
 static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_model_zone_state *st,
 		      uint32_t *nr_owners)
 {
 	struct model_zone *z = L->z;
 	uint32_t n = 0, nlru = 0, *lru;
+	uint8_t *cls;		/* lru[i]'s class */
 	uint64_t top;
 	int err;
 
@@ -309,8 +312,12 @@ static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_mo
 		}
 	}
 	lru = malloc(sizeof(*lru) * (n ? n : 1) * 2);
-	if (!lru)
+	cls = malloc(sizeof(*cls) * (n ? n : 1) * 2);
+	if (!lru || !cls) {
+		free(lru);
+		free(cls);
 		return -ENOMEM;
+	}
 	n = 0;
 	for (uint32_t i = 0; i < z->nr_pages; i++) {
 		unsigned int bmt = block_mt(z, i), amt, class;
@@ -327,29 +334,34 @@ static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_mo
 		prep_alloc_page(m, z, i, 0, st->owner_base + n, class, class < MMR_CLASS_SLAB, amt,
 				A_PREEXIST);
 		model_owner_set(m, st->owner_base + n, z, i);
-		if (class < NR_LRU)
+		if (class < NR_LRU) {
+			cls[nlru] = (uint8_t)class;
 			lru[nlru++] = st->owner_base + n;
+		}
 		n++;
 	}
 	if (!st->lru_by_pfn) {
 		for (uint32_t i = nlru; i > 1; i--) {
 			uint32_t j = (uint32_t)(model_rand(m) % i), t = lru[i - 1];
+			uint8_t c = cls[i - 1];
 
 			lru[i - 1] = lru[j];
 			lru[j] = t;
+			cls[i - 1] = cls[j];
+			cls[j] = c;
 		}
 	}
+	/* shuffled, the owners come in random order: fetch their entries ahead */
 	for (uint32_t i = 0; i < nlru; i++) {
-		struct model_zone *oz;
-		uint32_t idx;
-
-		model_owner_locate(m, lru[i], &oz, &idx);
-		model_lru_add(m, lru[i], pg_class(&oz->pages[idx]), 1);
+		if (i + POPULATE_AHEAD < nlru)
+			__builtin_prefetch(&m->owners[lru[i + POPULATE_AHEAD]]);
+		model_lru_add(m, lru[i], cls[i], 1);
 	}
 	for (uint32_t b = 0; b < z->nr_blocks; b++)
 		if (z->blocks[b].mt == MT_HIGHATOMIC)
 			z->nr_reserved_highatomic += PB_PAGES;
 	free(lru);
+	free(cls);
 	*nr_owners = n;
 	return 0;
 }

@@ -34,18 +34,45 @@ uint64_t zone_reclaimable_pages(const struct mmr_model *m, const struct model_zo
  * when it counts as referenced). Pages of zones above reclaim_idx are skipped.
  * Return: pages reclaimed.
  */
+/* LRU entries whose page state is fetched ahead of the scan (see lru_prefetch()). */
+#define LRU_AHEAD		8
+
+/*
+ * Starts loading the page state of the live owner @o, and returns the owner after it
+ * on its LRU (ONIL at the end). The LRU runs in allocation order, so the owner table
+ * is read in order while each owner's page sits anywhere in the zone: without this
+ * the scan waits on a cache miss for every page. A hint only: nothing is changed.
+ */
+static inline uint32_t lru_prefetch(const struct mmr_model *m, uint32_t o)
+{
+	uint32_t loc;
+
+	if (o >= m->nr_owner_slots)
+		return ONIL;
+	loc = m->owners[o].loc;
+	if (!(loc & OWNER_LIVE))
+		return ONIL;
+	__builtin_prefetch(&m->zones[(loc >> 28) & 3].pages[loc & LINK_MASK]);
+	return m->owners[o].next;
+}
+
 static uint64_t shrink_class(struct mmr_model *m, struct scan_control *sc, unsigned int class,
 			     uint64_t nr_to_scan)
 {
-	uint32_t cur = m->lru[class].head, skipped = 0;
+	uint32_t cur = m->lru[class].head, skipped = 0, ahead = cur;
 	uint64_t scanned = 0, reclaimed = 0;
 	unsigned int rotate = m->cfg.sysctl.reclaim_rotate_permille;
 
+	for (unsigned int i = 0; i < LRU_AHEAD && ahead != ONIL; i++)
+		ahead = lru_prefetch(m, ahead);
 	while (cur != ONIL && scanned < nr_to_scan && skipped < 4 * CLUSTER_MAX) {
 		uint32_t next = m->owners[cur].next;
 		struct model_zone *z;
 		uint32_t idx;
 		uint64_t pages;
+
+		if (ahead != ONIL)
+			ahead = lru_prefetch(m, ahead);
 
 		model_owner_locate(m, cur, &z, &idx);
 		pages = 1ull << pg_alloc_order(&z->pages[idx]);

@@ -35,8 +35,11 @@ typedef int (*replay_op_fn)(const struct replay_op *op, void *arg);
 int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws);
 
-/* Number of rows the extraction will read (for progress). */
+/* Number of rows the extraction will read (for progress; it reads them all). */
 int workload_size(struct mmr_store *st, int64_t run_id, uint64_t *rows);
+
+/* Whether run @run_id has any row to extract (cheap). */
+int workload_exists(struct mmr_store *st, int64_t run_id, bool *any);
 
 /*
  * Fills @cfg's zones from run @run_id's start snapshots and returns the initial

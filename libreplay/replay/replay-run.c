@@ -17,6 +17,7 @@
  * slab, the rest kernel memory nothing reclaims.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "replay-local.h"
@@ -33,6 +34,7 @@ struct replay_ctx {
 	int				event_err;
 	uint64_t			first_ts, last_ts;
 	uint64_t			total, done;
+	uint32_t			owner_base;	/* added to the ops' owner ids */
 };
 
 /*
@@ -85,6 +87,7 @@ static void request_class(uint64_t gfp, unsigned int order, struct mmr_model_req
 static int on_op(const struct replay_op *op, void *arg)
 {
 	struct replay_ctx *c = arg;
+	uint32_t owner = c->owner_base + op->owner;
 	uint64_t t;
 	int err = 0;
 
@@ -99,7 +102,7 @@ static int on_op(const struct replay_op *op, void *arg)
 
 	switch (op->kind) {
 	case OP_ALLOC: {
-		struct mmr_model_req req = { .time = t, .owner = op->owner, .order = op->order,
+		struct mmr_model_req req = { .time = t, .owner = owner, .order = op->order,
 					     .gfp = op->gfp, .pid = op->pid };
 		struct mmr_model_result r;
 
@@ -113,16 +116,16 @@ static int on_op(const struct replay_op *op, void *arg)
 		if (r.pfn >= 0 && op->failed) {
 			/* the recording failed it, so the workload never used or freed it */
 			c->res->replay.model_only++;
-			err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
+			err = mmr_model_free_owner(c->m, owner, t, op->pid);
 		}
 		break;
 	}
 	case OP_FREE:
-		if (!model_holds(c, op->owner)) {
+		if (!model_holds(c, owner)) {
 			c->res->replay.skipped_reclaimed++;
 			break;
 		}
-		err = mmr_model_free_owner(c->m, op->owner, t, op->pid);
+		err = mmr_model_free_owner(c->m, owner, t, op->pid);
 		break;
 	case OP_FREE_INITIAL: {
 		/* at the recorded pfn where the model has pre-existing pages there; the
@@ -154,6 +157,201 @@ static int on_op(const struct replay_op *op, void *arg)
 			c->opts->progress(c->done, c->total, c->opts->progress_arg);
 	}
 	return err;
+}
+
+/*
+ * Reading the recording (SQLite, the merge, the pfn map) and running the model take
+ * about the same time, so where a second connection to the source store can be
+ * opened, the workload is read in another thread: it starts before the model is
+ * built (counting the rows for progress first), and hands ops over in blocks through
+ * a bounded ring. Its owner ids count from 0; the model's thread adds the first
+ * workload owner when it runs on_op(). The ops and their order are those of the
+ * single-threaded path, so are the results. Either side stopping stops the other.
+ */
+#define PIPE_BLOCK	4096	/* ops per block */
+#define PIPE_BLOCKS	16	/* blocks in the ring: 2.5 MiB of ops */
+#define PREFETCH_AHEAD	8	/* ops between a free's two prefetches, and before it */
+
+struct op_pipe {
+	pthread_mutex_t			lock;
+	pthread_cond_t			cond;
+	pthread_t			thread;
+	bool				started;
+	struct replay_op		*ops;		/* PIPE_BLOCKS x PIPE_BLOCK */
+	unsigned int			len[PIPE_BLOCKS];
+	uint64_t			filled;		/* blocks handed over */
+	uint64_t			taken;		/* blocks the model is done with */
+	bool				done;		/* the reader returned */
+	bool				stop;		/* the model side failed or was stopped */
+	int				reader_err;
+	uint64_t			total;		/* workload_size(), for progress */
+	unsigned int			fill;		/* reader: ops in its current block */
+	/* the reader's own */
+	struct mmr_store		*st;		/* a second connection */
+	int64_t				run_id;
+	struct mmr_workload_stats	*ws;
+};
+
+/* Reader side: hands the current block over and waits for a free one. */
+static int pipe_publish(struct op_pipe *p)
+{
+	bool stop;
+
+	pthread_mutex_lock(&p->lock);
+	p->len[p->filled % PIPE_BLOCKS] = p->fill;
+	p->filled++;
+	pthread_cond_broadcast(&p->cond);
+	while (p->filled - p->taken == PIPE_BLOCKS && !p->stop)
+		pthread_cond_wait(&p->cond, &p->lock);
+	stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	p->fill = 0;
+	return stop ? -MMR_E_INTR : 0;
+}
+
+static int pipe_put(const struct replay_op *op, void *arg)
+{
+	struct op_pipe *p = arg;
+
+	p->ops[(p->filled % PIPE_BLOCKS) * PIPE_BLOCK + p->fill++] = *op;
+	return p->fill == PIPE_BLOCK ? pipe_publish(p) : 0;
+}
+
+static void *pipe_reader(void *arg)
+{
+	struct op_pipe *p = arg;
+	uint64_t total = 0;
+	bool stop;
+	int err = workload_size(p->st, p->run_id, &total);
+
+	pthread_mutex_lock(&p->lock);
+	p->total = total;
+	stop = p->stop;
+	pthread_mutex_unlock(&p->lock);
+	if (!err && !stop)
+		err = workload_extract(p->st, p->run_id, 0, pipe_put, p, p->ws);
+	pthread_mutex_lock(&p->lock);
+	if (p->fill && !p->stop) {
+		p->len[p->filled % PIPE_BLOCKS] = p->fill;
+		p->filled++;
+	}
+	p->done = true;
+	p->reader_err = err;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+/*
+ * Starts reading run @run_id of @st in another thread, if a second connection to
+ * it can be opened; otherwise @p stays idle and run_workload() reads in this thread.
+ */
+static void pipe_start(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
+		       struct mmr_workload_stats *ws)
+{
+	memset(p, 0, sizeof(*p));
+	p->run_id = run_id;
+	p->ws = ws;
+	if (store_open_reader(st, &p->st))
+		return;
+	p->ops = malloc(sizeof(*p->ops) * PIPE_BLOCKS * PIPE_BLOCK);
+	pthread_mutex_init(&p->lock, NULL);
+	pthread_cond_init(&p->cond, NULL);
+	if (p->ops && !pthread_create(&p->thread, NULL, pipe_reader, p)) {
+		p->started = true;
+		return;
+	}
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->ops);
+	p->ops = NULL;
+	mmr_store_close(p->st);
+	p->st = NULL;
+}
+
+/* Stops the reader if it still runs, and releases @p. */
+static void pipe_finish(struct op_pipe *p)
+{
+	if (!p->started)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	pthread_join(p->thread, NULL);
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+	free(p->ops);
+	mmr_store_close(p->st);
+	p->started = false;
+}
+
+/*
+ * Each recorded allocation takes a new owner id: the rows to read bound them, so the
+ * model's owner table is sized once (ids past the last one used are never touched).
+ */
+static int reserve_owners(struct replay_ctx *c, uint32_t first_owner)
+{
+	return mmr_model_reserve_owners(c->m, (uint64_t)first_owner + c->total + 1);
+}
+
+/* Model side: runs on_op() over the blocks as they come. */
+static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
+{
+	int err = 0;
+
+	for (;;) {
+		const struct replay_op *ops;
+		unsigned int n;
+
+		pthread_mutex_lock(&p->lock);
+		while (p->taken == p->filled && !p->done)
+			pthread_cond_wait(&p->cond, &p->lock);
+		if (p->taken == p->filled) {
+			pthread_mutex_unlock(&p->lock);
+			return p->reader_err;
+		}
+		n = p->len[p->taken % PIPE_BLOCKS];
+		c->total = p->total;
+		pthread_mutex_unlock(&p->lock);
+		if (!p->taken)
+			err = reserve_owners(c, c->owner_base);
+		ops = &p->ops[(p->taken % PIPE_BLOCKS) * PIPE_BLOCK];
+		for (unsigned int i = 0; i < n && !err; i++) {
+			/* the owners freed a few ops on: table entry first, then page */
+			if (i + 2 * PREFETCH_AHEAD < n && ops[i + 2 * PREFETCH_AHEAD].kind == OP_FREE)
+				mmr_model_prefetch_owner(c->m, c->owner_base +
+							 ops[i + 2 * PREFETCH_AHEAD].owner, false);
+			if (i + PREFETCH_AHEAD < n && ops[i + PREFETCH_AHEAD].kind == OP_FREE)
+				mmr_model_prefetch_owner(c->m, c->owner_base +
+							 ops[i + PREFETCH_AHEAD].owner, true);
+			err = on_op(&ops[i], c);
+		}
+		pthread_mutex_lock(&p->lock);
+		p->taken++;
+		if (err)
+			p->stop = true;
+		pthread_cond_broadcast(&p->cond);
+		pthread_mutex_unlock(&p->lock);
+		if (err)
+			return err;
+	}
+}
+
+/* The workload of run @run_id of @st through on_op(), from @p's thread if it runs. */
+static int run_workload(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
+			uint32_t first_owner, struct replay_ctx *c, struct mmr_workload_stats *ws)
+{
+	int err;
+
+	c->owner_base = first_owner;
+	if (p->started)
+		return pipe_run(p, c);
+	c->owner_base = 0;
+	err = workload_size(st, run_id, &c->total);
+	if (!err)
+		err = reserve_owners(c, first_owner);
+	return err ? err : workload_extract(st, run_id, first_owner, on_op, c, ws);
 }
 
 /* Pid of a kernel thread of the recording, by comm prefix, or 0. */
@@ -370,6 +568,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	struct mmr_run_info info = { .kind = "replay" };
 	char *strings[4] = { 0 }, *params = NULL, source[512];
 	uint32_t first_owner = 0;
+	struct op_pipe pipe = { 0 };
+	bool any;
 	int err;
 
 	memset(res, 0, sizeof(*res));
@@ -378,15 +578,17 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	err = source_info(st, run_id, &info, strings);
 	if (err)
 		goto out;
-	err = workload_size(st, run_id, &c.total);
+	err = workload_exists(st, run_id, &any);
 	if (err)
 		goto out;
-	if (!c.total) {
+	if (!any) {
 		mmr_err("run %lld holds no mm_page_alloc/mm_page_free stream to replay",
 			(long long)run_id);
 		err = -MMR_E_NO_DATA;
 		goto out;
 	}
+	if (!o->one_thread)
+		pipe_start(&pipe, st, run_id, &res->workload);
 	err = build_model(st, run_id, o, &c, &first_owner);
 	if (err)
 		goto out;
@@ -418,7 +620,7 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
 	if (!err)
-		err = workload_extract(st, run_id, first_owner, on_op, &c, &res->workload);
+		err = run_workload(&pipe, st, run_id, first_owner, &c, &res->workload);
 	if (!err)
 		err = c.event_err;
 	if (!err) {
@@ -442,6 +644,7 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (err)
 		mmr_store_rollback(out);
 out:
+	pipe_finish(&pipe);
 	mmr_writer_free(c.w);
 	mmr_model_free(c.m);
 	free(params);

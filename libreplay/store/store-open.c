@@ -236,6 +236,30 @@ void mmr_store_close(struct mmr_store *st)
 	free(st);
 }
 
+int store_open_reader(struct mmr_store *st, struct mmr_store **out)
+{
+	const char *file = sqlite3_db_filename(st->db, "main");
+	sqlite3_stmt *s;
+	bool wal = false;
+	int err;
+
+	*out = NULL;
+	if (!file || !*file)
+		return -MMR_E_INVAL;	/* in memory or temporary */
+	err = store_prepare(st, "PRAGMA journal_mode", &s);
+	if (err)
+		return err;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const unsigned char *mode = sqlite3_column_text(s, 0);
+
+		wal = mode && !strcmp((const char *)mode, "wal");
+	}
+	sqlite3_finalize(s);
+	if (!wal)
+		return -MMR_E_INVAL;
+	return mmr_store_open(file, MMR_STORE_READONLY, out);
+}
+
 const char *mmr_store_errmsg(struct mmr_store *st)
 {
 	return st && st->db ? sqlite3_errmsg(st->db) : "no database";

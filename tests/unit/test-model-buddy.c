@@ -46,6 +46,38 @@ static void test_split_and_merge(void **state)
 	mmr_model_free(m);
 }
 
+static void test_reserve_owners(void **state)
+{
+	/* sizing the owner table at once keeps the live owners where they are, and the
+	 * reserved ids then allocate and free as any others */
+	struct mmr_model_config cfg;
+	struct mmr_model_result res;
+	struct mmr_model_req req = test_req(5, 2, MMR_GFP_KERNEL, MMR_CLASS_UNRECLAIMABLE);
+	struct mmr_model *m;
+	uint64_t pfn5, pfn;
+
+	(void)state;
+	test_config(&cfg, 4096, 8, 16, 24);
+	m = test_new(&cfg);
+	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
+	assert_int_equal(mmr_model_owner_pfn(m, 5, &pfn5), 0);
+	assert_int_equal(mmr_model_reserve_owners(m, 3000000), 0);
+	assert_int_equal(mmr_model_reserve_owners(m, 10), 0);	/* never shrinks */
+	assert_int_equal(mmr_model_owner_pfn(m, 5, &pfn), 0);
+	assert_int_equal(pfn, pfn5);
+	assert_int_equal(mmr_model_owner_pfn(m, 2999999, &pfn), -MMR_E_INVAL);
+	req = test_req(2999999, 0, MMR_GFP_KERNEL, MMR_CLASS_UNRECLAIMABLE);
+	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
+	assert_int_equal(mmr_model_owner_pfn(m, 2999999, &pfn), 0);
+	assert_int_equal(pfn, (uint64_t)res.pfn);
+	assert_int_equal(mmr_model_check(m), 0);
+	assert_int_equal(mmr_model_free_owner(m, 2999999, 0, 100), 0);
+	assert_int_equal(mmr_model_free_owner(m, 5, 0, 100), 0);
+	assert_int_equal(mmr_model_owner_pfn(m, 5, &pfn), -MMR_E_INVAL);
+	assert_int_equal(mmr_model_check(m), 0);
+	mmr_model_free(m);
+}
+
 static void test_merge_unaligned_zone_start(void **state)
 {
 	/* a zone that starts half-way into an order-10 block (pageblock-aligned only, as a
@@ -314,6 +346,7 @@ int main(void)
 		cmocka_unit_test(test_nofragment_refuses_fallback),
 		cmocka_unit_test(test_populate_matches_pagetypeinfo),
 		cmocka_unit_test(test_policy_api),
+		cmocka_unit_test(test_reserve_owners),
 		cmocka_unit_test(test_computed_watermarks),
 	};
 

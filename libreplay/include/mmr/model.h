@@ -413,6 +413,18 @@ MMR_API int mmr_model_advance(struct mmr_model *m, uint64_t now);
 MMR_API uint64_t mmr_model_now(const struct mmr_model *m);
 /* Where @owner's block is. Return: 0 or -MMR_E_INVAL if not live. */
 MMR_API int mmr_model_owner_pfn(const struct mmr_model *m, uint32_t owner, uint64_t *pfn);
+/*
+ * A hint for an embedder that knows which owners it will free soon: starts loading
+ * @owner's table entry (@page false) or, best once that is loaded, the state of its
+ * block's head page (@page true). Changes nothing; any owner id is allowed.
+ */
+MMR_API void mmr_model_prefetch_owner(const struct mmr_model *m, uint32_t owner, bool page);
+/*
+ * Sizes the owner table for ids below @n at once, where it would otherwise double as
+ * ids come (copying, and touching the new half). Entries of ids not yet used are left
+ * untouched, so an upper bound costs address space only. Return: 0 or -ENOMEM.
+ */
+MMR_API int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n);
 
 struct mmr_model_stats {
 	uint64_t		nr_alloc;		/* requests */

@@ -46,6 +46,9 @@ struct mmr_replay_opts {
 	bool			derive;		/* write the storms module's derived tables
 						 * and detect storms for the new run */
 	const struct mmr_storm_opts	*storm_opts;	/* for derive; NULL for defaults */
+	bool			one_thread;	/* read the recording in the model's thread
+						 * (otherwise in a second one, if the store
+						 * allows a second connection; same results) */
 	mmr_progress_fn		progress;	/* done/total in recorded events */
 	void			*progress_arg;
 	volatile int		*stop;
