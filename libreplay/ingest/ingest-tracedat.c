@@ -327,14 +327,14 @@ void mmr_ingest_close(struct mmr_ingest *in)
  * time. Read in one go, a compressed trace costs as much memory as its
  * decompressed ring-buffer pages.
  *
- * So the reader process reads nothing itself: it forks one segment process after
- * another, each from the same freshly opened state. A segment puts every CPU
- * stream where the previous segment stopped (tracecmd_set_cursor(), checked
- * against the offset and timestamp noted then), merges the streams by time as
- * tracecmd_iterate_events_multi() does, and exits after a number of ring-buffer
- * pages; its chunks go with it. Positions, counters and totals live in memory
- * shared with the reader process. Uncompressed files take the same path (their
- * pages are mmap()ed and released by the library as it goes).
+ * So the reader process reads in segments. It reads a short first one itself
+ * (a small trace needs nothing more), then forks one segment process after
+ * another from that state. A segment puts every CPU stream where the previous
+ * one stopped (tracecmd_set_cursor(), checked against the offset and timestamp
+ * noted then), merges the streams by time as tracecmd_iterate_events_multi()
+ * does, and exits after a number of ring-buffer pages; its chunks go with it.
+ * Positions, counters and totals live in memory shared with the reader process.
+ * Uncompressed files take the same path.
  *
  * A segment's first chunk of each stream (10 pages, as trace-cmd writes them) is
  * decompressed again by the next segment, so a segment covers 128 pages a stream:
@@ -462,21 +462,23 @@ static void tracedat_put_pids(struct mmr_ingest *in)
 }
 
 /*
- * A segment process: reads up to @budget pages from where the last segment
- * stopped; never returns. Exit status: 0 (sh->finished tells whether anything
- * is left), 3 after an error it reported, 4 when the importer went away.
+ * One segment: reads about @budget pages from where the last segment stopped.
+ * Return: 0 (sh->finished tells whether anything is left), 3 after an error it
+ * reported, 4 when the importer went away; the exit status of a segment process.
  */
-static void __attribute__((noreturn)) tracedat_segment(struct mmr_ingest *in, uint64_t budget)
+static int tracedat_segment(struct mmr_ingest *in, uint64_t budget)
 {
 	struct tracedat_shared *sh = in->sh;
+	uint64_t *page, pages = 0, bad = in->dec.nr_bad;
 	struct tep_record **next;
-	uint64_t *page, pages = 0;
+	int ret = 0;
 
 	next = calloc((size_t)sh->nr_streams + 1, sizeof(*next));
 	page = calloc((size_t)sh->nr_streams + 1, sizeof(*page));
 	if (!next || !page) {
 		mmr_err("'%s': out of memory", in->path);
-		_exit(wire_flush(in->out) ? 4 : 3);
+		ret = 3;
+		goto out;
 	}
 	for (int i = 0; i < sh->nr_streams; i++) {
 		struct tracedat_stream *s = &sh->streams[i];
@@ -492,7 +494,8 @@ static void __attribute__((noreturn)) tracedat_segment(struct mmr_ingest *in, ui
 				   next[i]->ts != s->next_ts)) {
 			mmr_err("'%s': the reader lost its place in buffer %d, CPU %d", in->path,
 				s->handle, s->cpu);
-			_exit(wire_flush(in->out) ? 4 : 3);
+			ret = 3;
+			goto out;
 		}
 		s->started = 1;
 		if (!next[i]) {
@@ -526,8 +529,10 @@ static void __attribute__((noreturn)) tracedat_segment(struct mmr_ingest *in, ui
 		stop = tracedat_record(in, s->handle, rec);
 		pg = rec->offset / (uint64_t)tracecmd_page_size(h);
 		tracecmd_free_record(rec);
-		if (stop)
-			_exit(in->error == -EPIPE || wire_flush(in->out) ? 4 : 3);
+		if (stop) {
+			ret = in->error == -EPIPE ? 4 : 3;
+			goto out;
+		}
 		if (next[best]) {
 			s->next_off = next[best]->offset;
 			s->next_ts = next[best]->ts;
@@ -540,9 +545,14 @@ static void __attribute__((noreturn)) tracedat_segment(struct mmr_ingest *in, ui
 				break;
 		}
 	}
-	sh->nr_bad += in->dec.nr_bad;
+	sh->nr_bad += in->dec.nr_bad - bad;
 	tracedat_put_pids(in);
-	_exit(wire_flush(in->out) ? 4 : 0);
+out:
+	free(next);
+	free(page);
+	if (wire_flush(in->out))
+		ret = 4;
+	return ret;
 }
 
 /*
@@ -631,7 +641,7 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 	struct tracedat_shared *sh;
 	uint64_t budget;
 	pid_t self = getpid();
-	int devnull, status;
+	int devnull, status, ret;
 	uint64_t v[2];
 
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -648,11 +658,17 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 		_exit(wire_flush(&out) ? 4 : 3);
 	}
 	budget = tracedat_segment_pages(sh->nr_streams);
+	/*
+	 * A quarter segment here first: a small trace is read without another
+	 * process. Its chunks stay in this process (and in every segment forked
+	 * from it), so it is kept short.
+	 */
+	ret = tracedat_segment(in, (budget + 3) / 4);
+	if (ret)
+		_exit(ret);
 	while (!sh->finished) {
-		pid_t pid;
+		pid_t pid = fork();
 
-		wire_flush(&out);	/* nothing of ours may be sent twice */
-		pid = fork();
 		if (pid < 0) {
 			mmr_err("'%s': cannot start a reader segment: %s", in->path,
 				mmr_strerror(-errno));
@@ -663,7 +679,7 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
 			if (getppid() != self)
 				_exit(4);
-			tracedat_segment(in, budget);
+			_exit(tracedat_segment(in, budget));
 		}
 		while (waitpid(pid, &status, 0) < 0) {
 			if (errno != EINTR)
