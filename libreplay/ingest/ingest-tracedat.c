@@ -334,7 +334,9 @@ void mmr_ingest_close(struct mmr_ingest *in)
  * noted then), merges the streams by time as tracecmd_iterate_events_multi()
  * does, and exits after a number of ring-buffer pages; its chunks go with it.
  * Positions, counters and totals live in memory shared with the reader process.
- * Uncompressed files take the same path.
+ * Uncompressed files take the same path: read in one go, the file pages the
+ * library maps stayed resident too (258 MiB for a 7.3M-event v7 file, 20 MiB in
+ * segments).
  *
  * A segment's first chunk of each stream (10 pages, as trace-cmd writes them) is
  * decompressed again by the next segment, so a segment covers 128 pages a stream:
