@@ -329,7 +329,7 @@ void mmr_ingest_close(struct mmr_ingest *in)
  *
  * So the reader process reads in segments. It reads a short first one itself
  * (a small trace needs nothing more), then forks one segment process after
- * another from that state. A segment puts every CPU stream where the previous
+ * another from that state, each ready before its turn. A segment puts every CPU stream where the previous
  * one stopped (tracecmd_set_cursor(), checked against the offset and timestamp
  * noted then), merges the streams by time as tracecmd_iterate_events_multi()
  * does, and exits after a number of ring-buffer pages; its chunks go with it.
@@ -636,13 +636,44 @@ static uint64_t tracedat_segment_pages(int nr_streams)
 	       n > SEGMENT_PAGES_MAX ? SEGMENT_PAGES_MAX : n;
 }
 
+/*
+ * Forks a segment process that waits for the baton (a byte on @baton[0]), reads
+ * one segment and passes the baton on. Return: its pid; on failure we exit.
+ */
+static pid_t tracedat_fork_segment(struct mmr_ingest *in, uint64_t budget, const int baton[2])
+{
+	pid_t parent = getpid(), pid;
+	char b;
+	int ret;
+
+	pid = fork();
+	if (pid < 0) {
+		mmr_err("'%s': cannot start a reader segment: %s", in->path,
+			mmr_strerror(-errno));
+		_exit(wire_flush(in->out) ? 4 : 3);
+	}
+	if (pid > 0)
+		return pid;
+	/* the importer kills the reader process when it stops early, and so us */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(4);
+	while ((ret = (int)read(baton[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	if (ret != 1)
+		_exit(4);
+	ret = tracedat_segment(in, budget);
+	if (!ret && write(baton[1], "", 1) != 1)
+		ret = 3;
+	_exit(ret);
+}
+
 /* The reader process: runs the segments, checks, sends the totals; never returns. */
 static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int fd)
 {
 	static struct wire_out out;
 	struct tracedat_shared *sh;
 	uint64_t budget;
-	pid_t self = getpid();
 	int devnull, status, ret;
 	uint64_t v[2];
 
@@ -668,32 +699,40 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 	ret = tracedat_segment(in, (budget + 3) / 4);
 	if (ret)
 		_exit(ret);
-	while (!sh->finished) {
-		pid_t pid = fork();
+	if (!sh->finished) {
+		int baton[2];
+		pid_t cur, next;
 
-		if (pid < 0) {
-			mmr_err("'%s': cannot start a reader segment: %s", in->path,
+		if (pipe2(baton, O_CLOEXEC)) {
+			mmr_err("'%s': cannot start the reader segments: %s", in->path,
 				mmr_strerror(-errno));
 			_exit(wire_flush(&out) ? 4 : 3);
 		}
-		if (pid == 0) {
-			/* the importer kills the reader process when it stops early */
-			prctl(PR_SET_PDEATHSIG, SIGKILL);
-			if (getppid() != self)
-				_exit(4);
-			_exit(tracedat_segment(in, budget));
+		/*
+		 * The next segment process is forked while the current one reads,
+		 * and waits for the baton: the current one passes it when its
+		 * last event is in the pipe. Its exit and our fork are off the
+		 * importer's path.
+		 */
+		if (write(baton[1], "", 1) != 1)
+			_exit(3);
+		cur = tracedat_fork_segment(in, budget, baton);
+		while (cur > 0) {
+			next = sh->finished ? 0 : tracedat_fork_segment(in, budget, baton);
+			while (waitpid(cur, &status, 0) < 0) {
+				if (errno != EINTR)
+					_exit(3);
+			}
+			/* on our exit, a segment still waiting is killed (PDEATHSIG) */
+			if (WIFSIGNALED(status)) {
+				mmr_err("'%s': damaged trace.dat (the reader crashed with signal "
+					"%d)", in->path, WTERMSIG(status));
+				_exit(wire_flush(&out) ? 4 : 3);
+			}
+			if (WEXITSTATUS(status))
+				_exit(WEXITSTATUS(status));
+			cur = next;
 		}
-		while (waitpid(pid, &status, 0) < 0) {
-			if (errno != EINTR)
-				_exit(3);
-		}
-		if (WIFSIGNALED(status)) {
-			mmr_err("'%s': damaged trace.dat (the reader crashed with signal %d)",
-				in->path, WTERMSIG(status));
-			_exit(wire_flush(&out) ? 4 : 3);
-		}
-		if (WEXITSTATUS(status))
-			_exit(WEXITSTATUS(status));
 	}
 	if (tracedat_check_complete(in)) {
 		wire_flush(&out);
