@@ -369,7 +369,6 @@ struct tracedat_shared {
 	uint64_t		*seen;		/* [nr_handles * nr_cpus]: records read */
 	uint64_t		*seen_ts;	/* ... and the timestamp of the last one */
 	int64_t			*lost;		/* [nr_cpus]: events the ring buffer dropped */
-	size_t			size;		/* of the mapping */
 };
 
 static struct tracedat_shared *tracedat_shared_new(struct mmr_ingest *in)
@@ -390,8 +389,7 @@ static struct tracedat_shared *tracedat_shared_new(struct mmr_ingest *in)
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
 		return NULL;
-	sh = (struct tracedat_shared *)p;	/* the mapping is zeroed */
-	sh->size = size;
+	sh = (struct tracedat_shared *)p;	/* the mapping is zeroed; it lives until _exit() */
 	p += sizeof(*sh);
 	sh->streams = (struct tracedat_stream *)p;
 	p += nr_streams * sizeof(*sh->streams);
