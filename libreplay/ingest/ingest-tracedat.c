@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
@@ -42,10 +44,9 @@ struct mmr_ingest {
 	char			clock[64];
 	int			nr_cpus;
 	struct mmr_cpu_stat	*cpu_stats;	/* [nr_cpus] */
-	uint64_t		*seen;		/* [nr_handles * nr_cpus]: records read */
-	uint64_t		*seen_ts;	/* ... and the timestamp of the last one */
 	uint64_t		lost;
-	/* iteration, in the reader process */
+	/* iteration, in the reader process and its segment processes */
+	struct tracedat_shared	*sh;
 	struct wire_out		*out;
 	int			error;
 };
@@ -281,9 +282,7 @@ int mmr_ingest_open_file(const char *path, struct mmr_ingest **out)
 		goto fail;
 	}
 	in->cpu_stats = calloc((size_t)in->nr_cpus, sizeof(*in->cpu_stats));
-	in->seen = calloc((size_t)(in->nr_cpus * in->nr_handles), sizeof(*in->seen));
-	in->seen_ts = calloc((size_t)(in->nr_cpus * in->nr_handles), sizeof(*in->seen_ts));
-	if (!in->cpu_stats || !in->seen || !in->seen_ts) {
+	if (!in->cpu_stats) {
 		err = -ENOMEM;
 		goto fail;
 	}
@@ -314,37 +313,117 @@ void mmr_ingest_close(struct mmr_ingest *in)
 		tracecmd_close(in->handles[i]);
 	free(in->handles);
 	free(in->cpu_stats);
-	free(in->seen);
-	free(in->seen_ts);
 	free(in->path);
 	free(in);
 }
 
 /*
- * Called by tracecmd_iterate_events_multi() per record, in the reader process. Its
- * cpu argument numbers the CPUs of all handles together; the record's own cpu is
- * the real one.
+ * Reading in segments.
+ *
+ * libtracecmd 1.3, as Debian builds it, decompresses a compressed (v7) file one
+ * chunk at a time into memory and never frees a chunk before the handle is
+ * closed: the range test in its chunk release is inverted, and the mode that
+ * decompresses into a temporary file instead is chosen at build time, not at run
+ * time. Read in one go, a compressed trace costs as much memory as its
+ * decompressed ring-buffer pages.
+ *
+ * So the reader process reads in segments. It reads a short first one itself
+ * (a small trace needs nothing more), then forks one segment process after
+ * another from that state, each ready before its turn. A segment puts every CPU stream where the previous
+ * one stopped (tracecmd_set_cursor(), checked against the offset and timestamp
+ * noted then), merges the streams by time as tracecmd_iterate_events_multi()
+ * does, and exits after a number of ring-buffer pages; its chunks go with it.
+ * Positions, counters and totals live in memory shared with the reader process.
+ * Uncompressed files take the same path: read in one go, the file pages the
+ * library maps stayed resident too (258 MiB for a 7.3M-event v7 file, 20 MiB in
+ * segments).
+ *
+ * A segment's first chunk of each stream (10 pages, as trace-cmd writes them) is
+ * decompressed again by the next segment, so a segment covers 128 pages a stream:
+ * under 8% of the decompression is repeated. Between 8 and 64 MiB of pages.
  */
-static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec, int any_cpu,
-			   void *data)
+#define SEGMENT_PAGES_PER_STREAM	128
+#define SEGMENT_PAGES_MIN		2048
+#define SEGMENT_PAGES_MAX		16384
+
+/* Exported by libtracecmd 1.3, declared only in its private header. */
+struct tep_record *tracecmd_peek_data(struct tracecmd_input *handle, int cpu);
+int tracecmd_set_cursor(struct tracecmd_input *handle, int cpu, unsigned long long offset);
+
+/* One CPU of one buffer. */
+struct tracedat_stream {
+	int		handle;		/* index in in->handles */
+	int		cpu;		/* that handle's CPU slot */
+	int		started;	/* a segment has peeked at it */
+	int		done;		/* it has no more records */
+	uint64_t	next_off;	/* started && !done: the next record to read */
+	uint64_t	next_ts;
+};
+
+/* Shared between the reader process and its segment processes. */
+struct tracedat_shared {
+	int			finished;	/* every stream is done */
+	int			nr_streams;
+	uint64_t		nr_bad;		/* records that did not decode */
+	struct tracedat_stream	*streams;	/* [nr_streams] */
+	uint64_t		*seen;		/* [nr_handles * nr_cpus]: records read */
+	uint64_t		*seen_ts;	/* ... and the timestamp of the last one */
+	int64_t			*lost;		/* [nr_cpus]: events the ring buffer dropped */
+};
+
+static struct tracedat_shared *tracedat_shared_new(struct mmr_ingest *in)
 {
-	struct mmr_ingest *in = data;
+	size_t nr_streams = 0, nr_slots = (size_t)in->nr_handles * (size_t)in->nr_cpus;
+	struct tracedat_shared *sh;
+	size_t size;
+	char *p;
+
+	for (int h = 0; h < in->nr_handles; h++) {
+		int n = tracecmd_cpus(in->handles[h]);
+
+		if (n > 0)
+			nr_streams += (size_t)n;
+	}
+	size = sizeof(*sh) + nr_streams * sizeof(*sh->streams) +
+	       2 * nr_slots * sizeof(uint64_t) + (size_t)in->nr_cpus * sizeof(int64_t);
+	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	sh = (struct tracedat_shared *)p;	/* the mapping is zeroed; it lives until _exit() */
+	p += sizeof(*sh);
+	sh->streams = (struct tracedat_stream *)p;
+	p += nr_streams * sizeof(*sh->streams);
+	sh->seen = (uint64_t *)p;
+	p += nr_slots * sizeof(uint64_t);
+	sh->seen_ts = (uint64_t *)p;
+	p += nr_slots * sizeof(uint64_t);
+	sh->lost = (int64_t *)p;
+	for (int h = 0; h < in->nr_handles; h++) {
+		for (int c = 0; c < tracecmd_cpus(in->handles[h]); c++) {
+			struct tracedat_stream *s = &sh->streams[sh->nr_streams++];
+
+			s->handle = h;
+			s->cpu = c;
+		}
+	}
+	return sh;
+}
+
+/* One record, in a segment process: count it, decode it, send it. */
+static int tracedat_record(struct mmr_ingest *in, int h, struct tep_record *rec)
+{
+	struct tracedat_shared *sh = in->sh;
 	struct mmr_event ev;
 	int ret, cpu = rec->cpu;
 
-	(void)any_cpu;
+	/* the record's own cpu is the real CPU number */
 	if (cpu >= 0 && cpu < in->nr_cpus) {
-		for (int h = 0; h < in->nr_handles; h++) {
-			if (in->handles[h] == handle) {
-				in->seen_ts[h * in->nr_cpus + cpu] = rec->ts;
-				in->seen[h * in->nr_cpus + cpu]++;
-				break;
-			}
-		}
+		sh->seen_ts[h * in->nr_cpus + cpu] = rec->ts;
+		sh->seen[h * in->nr_cpus + cpu]++;
 		if (rec->missed_events) {
 			/* -1: the buffer says "some", without a number */
 			uint64_t n = rec->missed_events > 0 ? (uint64_t)rec->missed_events : 1;
-			in->cpu_stats[cpu].lost_events += (int64_t)n;
+			sh->lost[cpu] += (int64_t)n;
 		}
 	}
 	ret = decoder_decode(&in->dec, rec, &ev);
@@ -361,6 +440,121 @@ static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec
 	return 0;
 }
 
+/* Sends the pids the decoder has seen; the importer adds them to its own set. */
+static void tracedat_put_pids(struct mmr_ingest *in)
+{
+	uint64_t v[8];
+	int n = 0;
+
+	if (in->dec.pids.has_zero)
+		v[n++] = 0;
+	for (unsigned int i = 0; i < in->dec.pids.cap; i++) {
+		if (!in->dec.pids.slot[i])
+			continue;
+		v[n++] = (uint64_t)in->dec.pids.slot[i];
+		if (n == (int)ARRAY_SIZE(v)) {
+			wire_put_u64(in->out, KEY_PIDS, v, n);
+			n = 0;
+		}
+	}
+	if (n)
+		wire_put_u64(in->out, KEY_PIDS, v, n);
+}
+
+/*
+ * One segment: reads about @budget pages from where the last segment stopped.
+ * Return: 0 (sh->finished tells whether anything is left), 3 after an error it
+ * reported, 4 when the importer went away; the exit status of a segment process.
+ */
+static int tracedat_segment(struct mmr_ingest *in, uint64_t budget)
+{
+	struct tracedat_shared *sh = in->sh;
+	uint64_t *page, pages = 0, bad = in->dec.nr_bad;
+	struct tep_record **next;
+	int ret = 0;
+
+	next = calloc((size_t)sh->nr_streams + 1, sizeof(*next));
+	page = calloc((size_t)sh->nr_streams + 1, sizeof(*page));
+	if (!next || !page) {
+		mmr_err("'%s': out of memory", in->path);
+		ret = 3;
+		goto out;
+	}
+	for (int i = 0; i < sh->nr_streams; i++) {
+		struct tracedat_stream *s = &sh->streams[i];
+		struct tracecmd_input *h = in->handles[s->handle];
+
+		if (s->done)
+			continue;
+		if (s->started && tracecmd_set_cursor(h, s->cpu, s->next_off) < 0)
+			next[i] = NULL;
+		else
+			next[i] = tracecmd_peek_data(h, s->cpu);
+		if (s->started && (!next[i] || next[i]->offset != s->next_off ||
+				   next[i]->ts != s->next_ts)) {
+			mmr_err("'%s': the reader lost its place in buffer %d, CPU %d", in->path,
+				s->handle, s->cpu);
+			ret = 3;
+			goto out;
+		}
+		s->started = 1;
+		if (!next[i]) {
+			s->done = 1;
+			continue;
+		}
+		s->next_off = next[i]->offset;
+		s->next_ts = next[i]->ts;
+		page[i] = UINT64_MAX;
+	}
+	for (;;) {
+		struct tracedat_stream *s;
+		struct tracecmd_input *h;
+		struct tep_record *rec;
+		int best = -1, stop;
+		uint64_t pg;
+
+		/* the earliest record; the first stream wins a tie, as in libtracecmd */
+		for (int i = 0; i < sh->nr_streams; i++) {
+			if (next[i] && (best < 0 || next[i]->ts < next[best]->ts))
+				best = i;
+		}
+		if (best < 0) {
+			sh->finished = 1;
+			break;
+		}
+		s = &sh->streams[best];
+		h = in->handles[s->handle];
+		rec = tracecmd_read_data(h, s->cpu);
+		next[best] = tracecmd_peek_data(h, s->cpu);
+		stop = tracedat_record(in, s->handle, rec);
+		pg = rec->offset / (uint64_t)tracecmd_page_size(h);
+		tracecmd_free_record(rec);
+		if (stop) {
+			ret = in->error == -EPIPE ? 4 : 3;
+			goto out;
+		}
+		if (next[best]) {
+			s->next_off = next[best]->offset;
+			s->next_ts = next[best]->ts;
+		} else {
+			s->done = 1;
+		}
+		if (pg != page[best]) {
+			page[best] = pg;
+			if (++pages >= budget)
+				break;
+		}
+	}
+	sh->nr_bad += in->dec.nr_bad - bad;
+	tracedat_put_pids(in);
+out:
+	free(next);
+	free(page);
+	if (wire_flush(in->out))
+		ret = 4;
+	return ret;
+}
+
 /*
  * libtracecmd stops reading a CPU quietly when a compressed chunk is damaged.
  * Every CPU stream must have been read up to its last record; anything less means
@@ -368,6 +562,8 @@ static int tracedat_record(struct tracecmd_input *handle, struct tep_record *rec
  */
 static int tracedat_check_complete(struct mmr_ingest *in)
 {
+	struct tracedat_shared *sh = in->sh;
+
 	for (int h = 0; h < in->nr_handles; h++) {
 		for (int c = 0; c < in->nr_cpus; c++) {
 			size_t i = (size_t)(h * in->nr_cpus + c);
@@ -380,17 +576,17 @@ static int tracedat_check_complete(struct mmr_ingest *in)
 			 * buffer of an instance-only file) has no per-CPU state to read.
 			 * A stream that delivered nothing is covered by the count check.
 			 */
-			if (!in->seen[i])
+			if (!sh->seen[i])
 				continue;
 			last = tracecmd_read_cpu_last(in->handles[h], c);
 			if (!last)
 				continue;
 			lts = last->ts;
 			tracecmd_free_record(last);
-			if (in->seen_ts[i] >= lts)
+			if (sh->seen_ts[i] >= lts)
 				continue;
 			mmr_err("'%s': damaged trace.dat: CPU %d data stops at %.6f s but the file "
-				"has records up to %.6f s", in->path, c, (double)in->seen_ts[i] / 1e9,
+				"has records up to %.6f s", in->path, c, (double)sh->seen_ts[i] / 1e9,
 				(double)lts / 1e9);
 			return -MMR_E_FORMAT;
 		}
@@ -405,7 +601,7 @@ static int tracedat_check_complete(struct mmr_ingest *in)
 		int64_t want = in->cpu_stats[c].read_events;
 
 		for (int h = 0; h < in->nr_handles; h++)
-			got += in->seen[h * in->nr_cpus + c];
+			got += sh->seen[h * in->nr_cpus + c];
 		if (want >= 0 && got < (uint64_t)want) {
 			mmr_err("'%s': damaged trace.dat: CPU %d holds %llu events but %lld were "
 				"recorded", in->path, c, (unsigned long long)got, (long long)want);
@@ -421,13 +617,63 @@ static void tracedat_child_log(enum mmr_log_level level, const char *msg, void *
 	wire_put_log(arg, (int)level, msg);
 }
 
-/* The reader process: iterate, decode, stream; never returns. */
+/* Pages a segment reads; MMR_READER_SEGMENT_PAGES overrides it (for tests). */
+static uint64_t tracedat_segment_pages(int nr_streams)
+{
+	uint64_t n = (uint64_t)nr_streams * SEGMENT_PAGES_PER_STREAM;
+	const char *e = getenv("MMR_READER_SEGMENT_PAGES");
+	unsigned long long v;
+	char *end;
+
+	if (e && *e) {
+		v = strtoull(e, &end, 10);
+		if (!*end && v)
+			return (uint64_t)v;
+	}
+	return n < SEGMENT_PAGES_MIN ? SEGMENT_PAGES_MIN :
+	       n > SEGMENT_PAGES_MAX ? SEGMENT_PAGES_MAX : n;
+}
+
+/*
+ * Forks a segment process that waits for the baton (a byte on @baton[0]), reads
+ * one segment and passes the baton on. Return: its pid; on failure we exit.
+ */
+static pid_t tracedat_fork_segment(struct mmr_ingest *in, uint64_t budget, const int baton[2])
+{
+	pid_t parent = getpid(), pid;
+	char b;
+	int ret;
+
+	pid = fork();
+	if (pid < 0) {
+		mmr_err("'%s': cannot start a reader segment: %s", in->path,
+			mmr_strerror(-errno));
+		_exit(wire_flush(in->out) ? 4 : 3);
+	}
+	if (pid > 0)
+		return pid;
+	/* the importer kills the reader process when it stops early, and so us */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(4);
+	while ((ret = (int)read(baton[0], &b, 1)) < 0 && errno == EINTR)
+		;
+	if (ret != 1)
+		_exit(4);
+	ret = tracedat_segment(in, budget);
+	if (!ret && write(baton[1], "", 1) != 1)
+		ret = 3;
+	_exit(ret);
+}
+
+/* The reader process: runs the segments, checks, sends the totals; never returns. */
 static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int fd)
 {
 	static struct wire_out out;
-	int devnull, ret;
-	uint64_t v[8];
-	int n = 0;
+	struct tracedat_shared *sh;
+	uint64_t budget;
+	int devnull, status, ret;
+	uint64_t v[2];
 
 	devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	if (devnull >= 0)
@@ -436,13 +682,55 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 	in->out = &out;
 	mmr_set_log_fn(tracedat_child_log, &out, MMR_LOG_WARN);
 
-	ret = tracecmd_iterate_events_multi(in->handles, in->nr_handles, tracedat_record, in);
-	if (in->error)
-		_exit(in->error == -EPIPE ? 4 : 3);
-	if (ret < 0) {
-		mmr_err("'%s': reading events failed", in->path);
-		wire_flush(&out);
-		_exit(3);
+	sh = in->sh = tracedat_shared_new(in);
+	if (!sh) {
+		mmr_err("'%s': cannot map the reader's shared state: %s", in->path,
+			mmr_strerror(-errno));
+		_exit(wire_flush(&out) ? 4 : 3);
+	}
+	budget = tracedat_segment_pages(sh->nr_streams);
+	/*
+	 * A quarter segment here first: a small trace is read without another
+	 * process. Its chunks stay in this process (and in every segment forked
+	 * from it), so it is kept short.
+	 */
+	ret = tracedat_segment(in, (budget + 3) / 4);
+	if (ret)
+		_exit(ret);
+	if (!sh->finished) {
+		int baton[2];
+		pid_t cur, next;
+
+		if (pipe2(baton, O_CLOEXEC)) {
+			mmr_err("'%s': cannot start the reader segments: %s", in->path,
+				mmr_strerror(-errno));
+			_exit(wire_flush(&out) ? 4 : 3);
+		}
+		/*
+		 * The next segment process is forked while the current one reads,
+		 * and waits for the baton: the current one passes it when its
+		 * last event is in the pipe. Its exit and our fork are off the
+		 * importer's path.
+		 */
+		if (write(baton[1], "", 1) != 1)
+			_exit(3);
+		cur = tracedat_fork_segment(in, budget, baton);
+		while (cur > 0) {
+			next = sh->finished ? 0 : tracedat_fork_segment(in, budget, baton);
+			while (waitpid(cur, &status, 0) < 0) {
+				if (errno != EINTR)
+					_exit(3);
+			}
+			/* on our exit, a segment still waiting is killed (PDEATHSIG) */
+			if (WIFSIGNALED(status)) {
+				mmr_err("'%s': damaged trace.dat (the reader crashed with signal "
+					"%d)", in->path, WTERMSIG(status));
+				_exit(wire_flush(&out) ? 4 : 3);
+			}
+			if (WEXITSTATUS(status))
+				_exit(WEXITSTATUS(status));
+			cur = next;
+		}
 	}
 	if (tracedat_check_complete(in)) {
 		wire_flush(&out);
@@ -450,27 +738,16 @@ static void __attribute__((noreturn)) tracedat_child(struct mmr_ingest *in, int 
 	}
 	for (int c = 0; c < in->nr_cpus; c++) {
 		v[0] = (uint64_t)c;
-		v[1] = (uint64_t)in->cpu_stats[c].lost_events;
+		v[1] = (uint64_t)sh->lost[c];
 		wire_put_u64(&out, KEY_CPU_LOST, v, 2);
 	}
-	v[0] = in->dec.nr_bad;
+	v[0] = sh->nr_bad;
 	wire_put_u64(&out, KEY_BAD, v, 1);
-	if (in->dec.pids.has_zero)
-		v[n++] = 0;
-	for (unsigned int i = 0; i < in->dec.pids.cap; i++) {
-		if (!in->dec.pids.slot[i])
-			continue;
-		v[n++] = (uint64_t)in->dec.pids.slot[i];
-		if (n == (int)ARRAY_SIZE(v)) {
-			wire_put_u64(&out, KEY_PIDS, v, n);
-			n = 0;
-		}
-	}
-	if (n)
-		wire_put_u64(&out, KEY_PIDS, v, n);
-	struct rusage ru;
-	if (!getrusage(RUSAGE_SELF, &ru)) {
-		v[0] = (uint64_t)ru.ru_maxrss;
+	/* the peak of this process or of its largest segment */
+	struct rusage self_ru, seg_ru;
+	if (!getrusage(RUSAGE_SELF, &self_ru) && !getrusage(RUSAGE_CHILDREN, &seg_ru)) {
+		v[0] = (uint64_t)(self_ru.ru_maxrss > seg_ru.ru_maxrss ? self_ru.ru_maxrss :
+				  seg_ru.ru_maxrss);
 		wire_put_u64(&out, KEY_MAXRSS, v, 1);
 	}
 	wire_put_end(&out);

@@ -2,7 +2,8 @@
 # tests/cli/t0100-import-vs-report.sh - every event of a trace.dat is accounted for:
 # per event type, the count, the count per CPU, first and last timestamp (ns) and a
 # checksum of every field agree with what `trace-cmd report` says about the same file, for versions
-# 6 and 7, compressed and not, with and without ring-buffer losses.
+# 6 and 7, compressed and not, with and without ring-buffer losses; and reading in
+# segments of seven pages gives the same store.
 . "$MMR_SRC/tests/cli/lib.sh"
 command -v trace-cmd >/dev/null || skip "trace-cmd is not installed (scripts/setup.sh installs it)"
 command -v perl >/dev/null || skip "perl is not installed"
@@ -53,4 +54,13 @@ UNION ALL SELECT 'F ' || g.name || ' ' || j.key || ' ' || sum(((j.value % $M) + 
 	stored=$(q "$db" "SELECT nr_events FROM runs")
 	[ "$total" = "$stored" ] || fail "$f: runs.nr_events $stored, trace has $total events"
 	ok "$(basename "$f"): $total events match trace-cmd report"
+
+	# The reader reads in segments of some pages (forked processes that restart
+	# where the last one stopped): seven pages a segment (less than a compressed
+	# chunk of ten), the same store.
+	MMR_READER_SEGMENT_PAGES=7 "$MMREPLAY" import -q "$f" -o "$db.seg" ||
+		fail "import of $f in 7-page segments failed"
+	sqlite3 "$db" .dump | grep -v '^INSERT INTO runs VALUES' >"$T/whole.sql"
+	sqlite3 "$db.seg" .dump | grep -v '^INSERT INTO runs VALUES' >"$T/seg.sql"
+	cmp -s "$T/whole.sql" "$T/seg.sql" || fail "$f: 7-page segments give another store"
 done
