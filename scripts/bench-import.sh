@@ -4,6 +4,9 @@
 # Prints events/s of `mmreplay import` (into a new store, clustered tables
 # included), events/s of `trace-cmd report > /dev/null` on the same file, their
 # ratio, and peak memory of the importer and of its reader process (libtracecmd).
+#   scripts/bench-import.sh FILE.dat [RUNS]
+# runs the two in turn RUNS times (default 3) and prints the median of each: on a
+# shared machine one run of either can be far off.
 #
 #   scripts/bench-import.sh --make FILE.dat [SECONDS]
 # records a large trace first (root, tracefs, stress-ng): the alloc stream under a
@@ -35,28 +38,37 @@ if [ "${1:-}" = "--make" ]; then
 	exit 0
 fi
 
-file=${1:?usage: scripts/bench-import.sh FILE.dat | --make FILE.dat [SECONDS]}
-[ -x build/cmd/mmreplay ] || scripts/setup.sh >/dev/null
-MMR=build/cmd/mmreplay
+file=${1:?usage: scripts/bench-import.sh FILE.dat [RUNS] | --make FILE.dat [SECONDS]}
+runs=${2:-3}
+MMR=${MMR:-build/cmd/mmreplay}	# MMR=build-rel/cmd/mmreplay for a Release build
+[ -x "$MMR" ] || scripts/setup.sh >/dev/null
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
 now() { date +%s.%N; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-t0=$(now)
-/usr/bin/time -f "%M" -o "$tmp/rss" "$MMR" import -v "$file" -o "$tmp/bench.db" >"$tmp/out" 2>"$tmp/err" ||
-	{ cat "$tmp/err"; exit 1; }
-t1=$(now)
-trace-cmd report "$file" >/dev/null 2>&1
-t2=$(now)
+i=0
+while [ "$i" -lt "$runs" ]; do
+	rm -f "$tmp/bench.db"
+	t0=$(now)
+	/usr/bin/time -f "%M" -o "$tmp/rss" "$MMR" import -v "$file" -o "$tmp/bench.db" >"$tmp/out" 2>"$tmp/err" ||
+		{ cat "$tmp/err"; exit 1; }
+	t1=$(now)
+	trace-cmd report "$file" >/dev/null 2>&1
+	t2=$(now)
+	echo "$t1 - $t0" | bc -l >>"$tmp/imp"
+	echo "$t2 - $t1" | bc -l >>"$tmp/rep"
+	i=$((i + 1))
+done
 
 events=$(sqlite3 "$tmp/bench.db" "SELECT sum(nr_events) FROM runs")
-imp=$(echo "$t1 - $t0" | bc -l)
-rep=$(echo "$t2 - $t1" | bc -l)
+imp=$(median <"$tmp/imp")
+rep=$(median <"$tmp/rep")
 importer=$(sed -n 's/.*importer peaked at \([0-9]*\) MiB.*/\1/p' "$tmp/err")
 reader=$(sed -n 's/.*reader process peaked at \([0-9]*\) MiB.*/\1/p' "$tmp/err")
 printf 'file                      %s (%s bytes)\n' "$file" "$(wc -c <"$file")"
-printf 'events                    %s\n' "$events"
+printf 'events                    %s (median of %s runs of each, in turn)\n' "$events" "$runs"
 printf 'mmreplay import           %8.2f s  %10.0f events/s\n' "$imp" "$(echo "$events / $imp" | bc -l)"
 printf 'trace-cmd report          %8.2f s  %10.0f events/s\n' "$rep" "$(echo "$events / $rep" | bc -l)"
 printf 'ratio import/report       %8.2fx faster\n' "$(echo "$rep / $imp" | bc -l)"
