@@ -437,7 +437,7 @@ static void *writer_async_main(void *arg)
 	pthread_mutex_lock(&a->lock);
 	for (;;) {
 		struct writer_table *t = a->head;
-		int err = 0;
+		int err = 0, skip;
 
 		if (!t) {
 			if (a->stop)
@@ -452,8 +452,9 @@ static void *writer_async_main(void *arg)
 			a->tail = NULL;
 		a->queued--;
 		a->busy = 1;
+		skip = a->error || a->stop;	/* after a failure, or being stopped: drop */
 		pthread_mutex_unlock(&a->lock);
-		if (!a->error)		/* written only by this thread */
+		if (!skip)
 			err = writer_insert(w, t);
 		t->n = 0;
 		sb_reset(&t->arena);
@@ -579,6 +580,13 @@ int mmr_writer_flush(struct mmr_writer *w)
 			return err;
 	}
 	return 0;
+}
+
+void store_drain_writers(struct mmr_store *st)
+{
+	for (struct mmr_writer *w = st->writers; w; w = w->next)
+		if (w->async)
+			writer_async_drain(w);
 }
 
 int store_flush_writers(struct mmr_store *st)

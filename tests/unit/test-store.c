@@ -211,32 +211,42 @@ static void test_writer_batches_and_commit_flushes(void **state)
 	mmr_store_close(st);
 }
 
-static void test_rollback_discards_buffered_and_written_rows(void **state)
+static void rollback_discards(const char *path, int async)
 {
-	/* a rolled-back transaction leaves no rows, buffered or already inserted */
-	struct fixture *f = *state;
 	struct mmr_run_info info = { .kind = "synth" };
 	struct mmr_writer *w;
 	struct mmr_store *st;
 	struct mmr_event ev;
 	int64_t run, n = -1;
 
-	assert_int_equal(mmr_store_open(f->path, MMR_STORE_CREATE, &st), 0);
+	assert_int_equal(mmr_store_open(path, MMR_STORE_CREATE, &st), 0);
 	assert_int_equal(mmr_store_begin(st), 0);
 	assert_int_equal(mmr_store_run_add(st, &info, &run), 0);
 	assert_int_equal(mmr_writer_new(st, run, &w), 0);
-	for (int i = 0; i < 70; i++) {
+	if (async)
+		assert_int_equal(mmr_writer_async(w), 0);
+	for (int i = 0; i < (async ? 5000 : 70); i++) {
 		mmr_event_init(&ev, MMR_EV_PAGE_ALLOC);
 		ev.ts = (uint64_t)i;
 		assert_int_equal(mmr_writer_add(w, &ev), 0);
 	}
-	mmr_store_rollback(st);
+	mmr_store_rollback(st);		/* waits for the writer's thread first */
 	mmr_writer_free(w);
 	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM mm_page_alloc", &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM runs", &n), 0);
 	assert_int_equal(n, 0);
 	mmr_store_close(st);
+}
+
+static void test_rollback_discards_buffered_and_written_rows(void **state)
+{
+	/* a rolled-back transaction leaves no rows, buffered, queued or already inserted */
+	struct fixture *f = *state;
+
+	rollback_discards(f->path, 0);
+	unlink(f->path);
+	rollback_discards(f->path, 1);
 }
 
 /* Adds @n mixed events (three tables, strings, missing fields) through @w. */
