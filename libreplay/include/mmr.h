@@ -297,14 +297,6 @@ MMR_API int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writ
  * store) or when a table's buffer fills. */
 MMR_API int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev);
 MMR_API int mmr_writer_flush(struct mmr_writer *w);
-/*
- * Runs the writer's inserts in a thread of its own, overlapping them with the
- * caller's work (for a bulk import). Until the next mmr_writer_flush() (or
- * mmr_store_commit(), or mmr_writer_free()) the caller must not use the store
- * other than through mmr_writer_add(): the thread owns the connection meanwhile.
- * An insert error is returned by a later mmr_writer_add() or by the flush.
- */
-MMR_API int mmr_writer_async(struct mmr_writer *w);
 /* Counts of events written so far, per type (index MMR_EV_GENERIC for generic). */
 MMR_API uint64_t mmr_writer_count(const struct mmr_writer *w, enum mmr_event_type type);
 /* Flushes buffered rows if a transaction is open, then frees. Free writers before

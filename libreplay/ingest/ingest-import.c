@@ -94,15 +94,11 @@ static int import_one(struct mmr_store *st, const char *path, const struct mmr_i
 	if (err)
 		goto out;
 	err = mmr_writer_new(st, *run_id, &c.w);
-	if (!err)
-		err = mmr_writer_async(c.w);	/* SQLite on its own thread, beside decoding */
 	if (err)
 		goto out;
 	err = mmr_ingest_run(in, import_event, &c);
 	if (err > 0)
 		err = c.error;
-	if (!err)
-		err = mmr_writer_flush(c.w);	/* the thread gives the store back */
 	if (err)
 		goto out;
 	err = mmr_ingest_save(in, st, *run_id);

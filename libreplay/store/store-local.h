@@ -36,7 +36,5 @@ int store_error(struct mmr_store *st, int rc, const char *what);
 int store_prepare(struct mmr_store *st, const char *sql, sqlite3_stmt **out);
 /* Writes the rows every writer of @st still buffers. */
 int store_flush_writers(struct mmr_store *st);
-/* Waits until no writer thread of @st is using the connection (before a rollback). */
-void store_drain_writers(struct mmr_store *st);
 
 #endif

@@ -288,8 +288,6 @@ int mmr_store_commit(struct mmr_store *st)
 
 void mmr_store_rollback(struct mmr_store *st)
 {
-	if (st)
-		store_drain_writers(st);
 	if (st && st->db && !sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	if (st)

@@ -3,7 +3,6 @@
  * that every source (import, live recorder, BPF, replay, synth) goes through.
  */
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "store-local.h"
@@ -177,24 +176,16 @@ int mmr_store_snapshot(struct mmr_store *st, int64_t run_id, uint64_t ts, const 
 /*
  * Rows are buffered per table and inserted WRITER_BATCH at a time with one
  * multi-row INSERT: SQLite's per-statement cost then spreads over many rows.
- * Strings are copied into the batch's arena, since events only lend them.
- *
- * A writer made asynchronous (mmr_writer_async()) hands full batches to a thread
- * of its own that runs the INSERTs, so that the caller's decoding and SQLite's
- * work overlap; the connection is only ever used by one thread at a time: the
- * caller touches the store again only after mmr_writer_flush() has drained the
- * queue (see struct writer_async).
+ * Strings are copied into the table's arena, since events only lend them.
  */
 #define WRITER_BATCH 128
-#define WRITER_QUEUE 16		/* full batches an async writer may hold queued */
 #define NO_STR ((size_t)-1)
 
 enum { WSTR_STR, WSTR_EXTRA, WSTR_SYSTEM, WSTR_NAME, WSTR_JSON, WSTR__COUNT };
 
-/* One batch of rows of one table. */
 struct writer_table {
-	enum mmr_event_type	type;
-	struct writer_table	*next;		/* in the async queue or spare list */
+	sqlite3_stmt		*one;		/* single-row insert, for partial flushes */
+	sqlite3_stmt		*many;		/* WRITER_BATCH-row insert */
 	int			n;		/* rows buffered */
 	struct mmr_event	rows[WRITER_BATCH];
 	int64_t			seq[WRITER_BATCH];
@@ -202,36 +193,13 @@ struct writer_table {
 	struct strbuf		arena;
 };
 
-/*
- * The insert thread of an async writer. Under @lock: the queue of full batches
- * (oldest first), emptied batches for reuse, and the thread's state. While
- * @busy or the queue is not empty, only the thread uses the connection.
- */
-struct writer_async {
-	pthread_t		thread;
-	pthread_mutex_t		lock;
-	pthread_cond_t		wake;		/* to the thread: work queued or stop */
-	pthread_cond_t		done;		/* from the thread: a batch was written */
-	struct writer_table	*head, *tail;	/* queued batches */
-	struct writer_table	*spare;
-	int			queued;
-	int			busy;
-	int			full_wait;	/* the caller waits for room in the queue */
-	int			idle_wait;	/* the thread waits for work */
-	int			stop;
-	int			error;		/* first failure; later batches are dropped */
-};
-
 struct mmr_writer {
 	struct mmr_store	*st;
 	struct mmr_writer	*next;		/* the store's list of writers */
 	int64_t			run_id;
-	struct writer_table	*tab[MMR_EV__COUNT];	/* batch being filled, on first use */
-	sqlite3_stmt		*one[MMR_EV__COUNT];	/* single-row insert, for partial flushes */
-	sqlite3_stmt		*many[MMR_EV__COUNT];	/* WRITER_BATCH-row insert */
+	struct writer_table	*tab[MMR_EV__COUNT];	/* allocated on first use */
 	uint64_t		count[MMR_EV__COUNT];
 	int64_t			seq;		/* next position in the run's stream */
-	struct writer_async	*async;		/* NULL: inserts run in the caller */
 };
 
 int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writer **out)
@@ -252,39 +220,10 @@ static void writer_table_free(struct writer_table *t)
 {
 	if (!t)
 		return;
+	sqlite3_finalize(t->one);
+	sqlite3_finalize(t->many);
 	sb_release(&t->arena);
 	free(t);
-}
-
-static void writer_table_list_free(struct writer_table *t)
-{
-	while (t) {
-		struct writer_table *next = t->next;
-
-		writer_table_free(t);
-		t = next;
-	}
-}
-
-/* Stops the insert thread, dropping what it still had queued. */
-static void writer_async_stop(struct mmr_writer *w)
-{
-	struct writer_async *a = w->async;
-
-	if (!a)
-		return;
-	pthread_mutex_lock(&a->lock);
-	a->stop = 1;
-	pthread_cond_signal(&a->wake);
-	pthread_mutex_unlock(&a->lock);
-	pthread_join(a->thread, NULL);
-	writer_table_list_free(a->head);
-	writer_table_list_free(a->spare);
-	pthread_mutex_destroy(&a->lock);
-	pthread_cond_destroy(&a->wake);
-	pthread_cond_destroy(&a->done);
-	free(a);
-	w->async = NULL;
 }
 
 void mmr_writer_free(struct mmr_writer *w)
@@ -294,18 +233,14 @@ void mmr_writer_free(struct mmr_writer *w)
 	/* rows still buffered belong to the open transaction, if there is one */
 	if (!sqlite3_get_autocommit(w->st->db) && mmr_writer_flush(w))
 		mmr_warn("rows buffered for run %lld were not written", (long long)w->run_id);
-	writer_async_stop(w);
 	for (struct mmr_writer **p = &w->st->writers; *p; p = &(*p)->next) {
 		if (*p == w) {
 			*p = w->next;
 			break;
 		}
 	}
-	for (int i = 0; i < MMR_EV__COUNT; i++) {
+	for (int i = 0; i < MMR_EV__COUNT; i++)
 		writer_table_free(w->tab[i]);
-		sqlite3_finalize(w->one[i]);
-		sqlite3_finalize(w->many[i]);
-	}
 	free(w);
 }
 
@@ -399,29 +334,28 @@ static int writer_step(struct mmr_writer *w, sqlite3_stmt *s)
 	return 0;
 }
 
-/* Inserts the rows of batch @t and empties it. */
-static int writer_insert(struct mmr_writer *w, struct writer_table *t)
+static int writer_flush_table(struct mmr_writer *w, enum mmr_event_type type)
 {
-	enum mmr_event_type type = t->type;
+	struct writer_table *t = w->tab[type];
 	int err = 0;
 
-	if (!t->n)
+	if (!t || !t->n)
 		return 0;
 	if (t->n == WRITER_BATCH) {
 		int col = 1;
 
-		if (!w->many[type])
-			err = writer_prepare(w, type, WRITER_BATCH, &w->many[type]);
+		if (!t->many)
+			err = writer_prepare(w, type, WRITER_BATCH, &t->many);
 		for (int r = 0; !err && r < t->n; r++)
-			col = bind_row(w, t, r, w->many[type], col);
+			col = bind_row(w, t, r, t->many, col);
 		if (!err)
-			err = writer_step(w, w->many[type]);
+			err = writer_step(w, t->many);
 	} else {
-		if (!w->one[type])
-			err = writer_prepare(w, type, 1, &w->one[type]);
+		if (!t->one)
+			err = writer_prepare(w, type, 1, &t->one);
 		for (int r = 0; !err && r < t->n; r++) {
-			bind_row(w, t, r, w->one[type], 1);
-			err = writer_step(w, w->one[type]);
+			bind_row(w, t, r, t->one, 1);
+			err = writer_step(w, t->one);
 		}
 	}
 	t->n = 0;
@@ -429,164 +363,14 @@ static int writer_insert(struct mmr_writer *w, struct writer_table *t)
 	return err;
 }
 
-static void *writer_async_main(void *arg)
-{
-	struct mmr_writer *w = arg;
-	struct writer_async *a = w->async;
-
-	pthread_mutex_lock(&a->lock);
-	for (;;) {
-		struct writer_table *t = a->head;
-		int err = 0, skip;
-
-		if (!t) {
-			if (a->stop)
-				break;
-			a->idle_wait = 1;
-			pthread_cond_wait(&a->wake, &a->lock);
-			a->idle_wait = 0;
-			continue;
-		}
-		a->head = t->next;
-		if (!a->head)
-			a->tail = NULL;
-		a->queued--;
-		a->busy = 1;
-		skip = a->error || a->stop;	/* after a failure, or being stopped: drop */
-		pthread_mutex_unlock(&a->lock);
-		if (!skip)
-			err = writer_insert(w, t);
-		t->n = 0;
-		sb_reset(&t->arena);
-		pthread_mutex_lock(&a->lock);
-		if (err && !a->error)
-			a->error = err;
-		t->next = a->spare;
-		a->spare = t;
-		a->busy = 0;
-		/* wake the caller only once the queue is half empty: fewer switches */
-		if (a->full_wait ? a->queued <= WRITER_QUEUE / 2 || a->error : !a->head)
-			pthread_cond_signal(&a->done);
-	}
-	pthread_mutex_unlock(&a->lock);
-	return NULL;
-}
-
-int mmr_writer_async(struct mmr_writer *w)
-{
-	struct writer_async *a;
-	int rc;
-
-	if (w->async)
-		return 0;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return -ENOMEM;
-	pthread_mutex_init(&a->lock, NULL);
-	pthread_cond_init(&a->wake, NULL);
-	pthread_cond_init(&a->done, NULL);
-	w->async = a;
-	rc = pthread_create(&a->thread, NULL, writer_async_main, w);
-	if (rc) {
-		pthread_mutex_destroy(&a->lock);
-		pthread_cond_destroy(&a->wake);
-		pthread_cond_destroy(&a->done);
-		free(a);
-		w->async = NULL;
-		return -rc;
-	}
-	return 0;
-}
-
-/*
- * Queues the full batch of @type for the insert thread and gives the writer an
- * empty one, waiting while WRITER_QUEUE batches are queued. Return: the thread's
- * first error, if it had one.
- */
-static int writer_async_queue(struct mmr_writer *w, enum mmr_event_type type)
-{
-	struct writer_async *a = w->async;
-	struct writer_table *t = w->tab[type], *fresh;
-	int err;
-
-	pthread_mutex_lock(&a->lock);
-	if (a->queued >= WRITER_QUEUE && !a->error) {
-		a->full_wait = 1;
-		while (a->queued > WRITER_QUEUE / 2 && !a->error)
-			pthread_cond_wait(&a->done, &a->lock);
-		a->full_wait = 0;
-	}
-	err = a->error;
-	if (err) {
-		pthread_mutex_unlock(&a->lock);
-		t->n = 0;
-		sb_reset(&t->arena);
-		return err;
-	}
-	t->next = NULL;
-	if (a->tail)
-		a->tail->next = t;
-	else
-		a->head = t;
-	a->tail = t;
-	a->queued++;
-	fresh = a->spare;
-	if (fresh)
-		a->spare = fresh->next;
-	if (a->idle_wait)
-		pthread_cond_signal(&a->wake);
-	pthread_mutex_unlock(&a->lock);
-	if (!fresh) {
-		fresh = calloc(1, sizeof(*fresh));
-		if (!fresh) {
-			w->tab[type] = NULL;
-			return -ENOMEM;
-		}
-		sb_init(&fresh->arena);
-	}
-	fresh->type = type;
-	fresh->n = 0;
-	fresh->next = NULL;
-	w->tab[type] = fresh;
-	return 0;
-}
-
-/* Waits until the insert thread has written everything queued. Return: its error. */
-static int writer_async_drain(struct mmr_writer *w)
-{
-	struct writer_async *a = w->async;
-	int err;
-
-	pthread_mutex_lock(&a->lock);
-	while ((a->head || a->busy) && !a->error)
-		pthread_cond_wait(&a->done, &a->lock);
-	while (a->busy)
-		pthread_cond_wait(&a->done, &a->lock);
-	err = a->error;
-	pthread_mutex_unlock(&a->lock);
-	return err;
-}
-
 int mmr_writer_flush(struct mmr_writer *w)
 {
-	if (w->async) {
-		int err = writer_async_drain(w);
-		if (err)
-			return err;
-	}
 	for (int i = 0; i < MMR_EV__COUNT; i++) {
-		int err = w->tab[i] ? writer_insert(w, w->tab[i]) : 0;
+		int err = writer_flush_table(w, (enum mmr_event_type)i);
 		if (err)
 			return err;
 	}
 	return 0;
-}
-
-void store_drain_writers(struct mmr_store *st)
-{
-	for (struct mmr_writer *w = st->writers; w; w = w->next)
-		if (w->async)
-			writer_async_drain(w);
 }
 
 int store_flush_writers(struct mmr_store *st)
@@ -624,7 +408,6 @@ int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev)
 		if (!t)
 			return -ENOMEM;
 		sb_init(&t->arena);
-		t->type = type;
 		w->tab[type] = t;
 	}
 	r = t->n;
@@ -644,11 +427,9 @@ int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev)
 	t->n++;
 	w->count[type]++;
 	w->seq++;
-	if (t->n < WRITER_BATCH)
-		return 0;
-	if (w->async)
-		return writer_async_queue(w, type);
-	return writer_insert(w, t);
+	if (t->n == WRITER_BATCH)
+		return writer_flush_table(w, type);
+	return 0;
 }
 
 int mmr_store_build_indexes(struct mmr_store *st)

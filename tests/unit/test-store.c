@@ -211,156 +211,30 @@ static void test_writer_batches_and_commit_flushes(void **state)
 	mmr_store_close(st);
 }
 
-static void rollback_discards(const char *path, int async)
+static void test_rollback_discards_buffered_and_written_rows(void **state)
 {
+	/* a rolled-back transaction leaves no rows, buffered or already inserted */
+	struct fixture *f = *state;
 	struct mmr_run_info info = { .kind = "synth" };
 	struct mmr_writer *w;
 	struct mmr_store *st;
 	struct mmr_event ev;
 	int64_t run, n = -1;
 
-	assert_int_equal(mmr_store_open(path, MMR_STORE_CREATE, &st), 0);
+	assert_int_equal(mmr_store_open(f->path, MMR_STORE_CREATE, &st), 0);
 	assert_int_equal(mmr_store_begin(st), 0);
 	assert_int_equal(mmr_store_run_add(st, &info, &run), 0);
 	assert_int_equal(mmr_writer_new(st, run, &w), 0);
-	if (async)
-		assert_int_equal(mmr_writer_async(w), 0);
-	for (int i = 0; i < (async ? 5000 : 70); i++) {
+	for (int i = 0; i < 70; i++) {
 		mmr_event_init(&ev, MMR_EV_PAGE_ALLOC);
 		ev.ts = (uint64_t)i;
 		assert_int_equal(mmr_writer_add(w, &ev), 0);
 	}
-	mmr_store_rollback(st);		/* waits for the writer's thread first */
+	mmr_store_rollback(st);
 	mmr_writer_free(w);
 	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM mm_page_alloc", &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM runs", &n), 0);
-	assert_int_equal(n, 0);
-	mmr_store_close(st);
-}
-
-static void test_rollback_discards_buffered_and_written_rows(void **state)
-{
-	/* a rolled-back transaction leaves no rows, buffered, queued or already inserted */
-	struct fixture *f = *state;
-
-	rollback_discards(f->path, 0);
-	unlink(f->path);
-	rollback_discards(f->path, 1);
-}
-
-/* Adds @n mixed events (three tables, strings, missing fields) through @w. */
-static void add_mixed_events(struct mmr_writer *w, int n)
-{
-	struct mmr_event ev;
-
-	for (int i = 0; i < n; i++) {
-		mmr_event_init(&ev, i % 7 == 0 ? MMR_EV_MARK_VICTIM :
-				    i % 3 ? MMR_EV_PAGE_ALLOC : MMR_EV_PAGE_FREE);
-		ev.ts = 1000 + (uint64_t)i * 3;
-		ev.cpu = i % 4;
-		ev.pid = 100 + i % 11;
-		for (int k = 0; k < 4; k++)
-			ev.val[k] = (int64_t)i * 1000 + k;
-		if (i % 13 == 0)
-			ev.missing = 1u << 1;
-		if (ev.type == MMR_EV_MARK_VICTIM)
-			ev.str = i % 2 ? "odd comm" : "even comm";
-		if (i % 101 == 0)
-			ev.extra = "{\"new_field\":1}";
-		assert_int_equal(mmr_writer_add(w, &ev), 0);
-	}
-}
-
-/* Rows of @table in run @a that run @b lacks, and the other way round. */
-static int64_t run_diff(struct mmr_store *st, const char *table, int64_t a, int64_t b)
-{
-	char sql[512];
-	int64_t n = -1;
-
-	snprintf(sql, sizeof(sql),
-		 "SELECT (SELECT count(*) FROM (SELECT * FROM %1$s WHERE run_id = %2$lld EXCEPT "
-		 "SELECT %2$lld, ts, seq, cpu, pid, pfn, \"order\", gfp_flags, migratetype, extra "
-		 "FROM %1$s WHERE run_id = %3$lld)) + (SELECT count(*) FROM (SELECT * FROM "
-		 "%1$s WHERE run_id = %3$lld EXCEPT SELECT %3$lld, ts, seq, cpu, pid, pfn, "
-		 "\"order\", gfp_flags, migratetype, extra FROM %1$s WHERE run_id = %2$lld))",
-		 table, (long long)a, (long long)b);
-	assert_int_equal(mmr_store_query_int(st, sql, &n), 0);
-	return n;
-}
-
-static void test_async_writer_writes_what_the_sync_one_does(void **state)
-{
-	/* the same events through an async writer land exactly as through a plain one */
-	struct fixture *f = *state;
-	struct mmr_run_info info = { .kind = "synth" };
-	struct mmr_writer *w;
-	struct mmr_store *st;
-	int64_t run[2], n = -1, m = -1;
-
-	assert_int_equal(mmr_store_open(f->path, MMR_STORE_CREATE | MMR_STORE_BULK, &st), 0);
-	for (int async = 0; async < 2; async++) {
-		assert_int_equal(mmr_store_begin(st), 0);
-		assert_int_equal(mmr_store_run_add(st, &info, &run[async]), 0);
-		assert_int_equal(mmr_writer_new(st, run[async], &w), 0);
-		if (async)
-			assert_int_equal(mmr_writer_async(w), 0);
-		add_mixed_events(w, 20000);	/* many more batches than the queue holds */
-		assert_int_equal(mmr_writer_flush(w), 0);
-		/* the store is the caller's again: a plain statement works */
-		assert_int_equal(mmr_store_run_finish(st, run[async], 1000, 61000, 20000, true), 0);
-		assert_int_equal(mmr_store_commit(st), 0);
-		mmr_writer_free(w);
-	}
-	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM mm_page_alloc WHERE "
-					     "run_id = 2", &n), 0);
-	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM mm_page_alloc WHERE "
-					     "run_id = 1", &m), 0);
-	assert_int_equal(n, m);
-	assert_true(n > 10000);
-	assert_int_equal(run_diff(st, "mm_page_alloc", run[0], run[1]), 0);
-	assert_int_equal(mmr_store_query_int(st, "SELECT (SELECT group_concat(seq || comm || "
-					     "coalesce(extra, '-')) FROM mark_victim WHERE run_id = 1) "
-					     "= (SELECT group_concat(seq || comm || coalesce(extra, '-')) "
-					     "FROM mark_victim WHERE run_id = 2)", &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(mmr_store_query_int(st, "SELECT (SELECT sum(seq * 7 + pfn + "
-					     "coalesce(\"order\", -5)) FROM mm_page_free WHERE run_id = 1) "
-					     "- (SELECT sum(seq * 7 + pfn + coalesce(\"order\", -5)) FROM "
-					     "mm_page_free WHERE run_id = 2)", &n), 0);
-	assert_int_equal(n, 0);
-	mmr_store_close(st);
-}
-
-static void test_async_writer_reports_insert_errors(void **state)
-{
-	/* an insert that fails on the writer's thread is an error to the caller */
-	struct fixture *f = *state;
-	struct mmr_run_info info = { .kind = "synth" };
-	struct mmr_writer *w;
-	struct mmr_store *st;
-	struct mmr_event ev;
-	int64_t run, n = -1;
-	int err = 0;
-
-	assert_int_equal(mmr_store_open(f->path, MMR_STORE_CREATE, &st), 0);
-	assert_int_equal(mmr_store_exec(st, "DROP TABLE mm_page_free"), 0);
-	assert_int_equal(mmr_store_begin(st), 0);
-	assert_int_equal(mmr_store_run_add(st, &info, &run), 0);
-	assert_int_equal(mmr_writer_new(st, run, &w), 0);
-	assert_int_equal(mmr_writer_async(w), 0);
-	for (int i = 0; i < 5000 && !err; i++) {
-		mmr_event_init(&ev, i % 2 ? MMR_EV_PAGE_ALLOC : MMR_EV_PAGE_FREE);
-		ev.ts = (uint64_t)i;
-		err = mmr_writer_add(w, &ev);
-	}
-	if (!err)
-		err = mmr_writer_flush(w);
-	assert_true(err < 0);
-	assert_true(mmr_writer_flush(w) < 0);	/* and it stays one */
-	mmr_store_rollback(st);
-	mmr_writer_free(w);
-	assert_int_equal(mmr_store_query_int(st, "SELECT count(*) FROM mm_page_alloc", &n), 0);
 	assert_int_equal(n, 0);
 	mmr_store_close(st);
 }
@@ -377,10 +251,6 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_rollback_discards_buffered_and_written_rows,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_async_writer_writes_what_the_sync_one_does,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_async_writer_reports_insert_errors, setup,
-						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
