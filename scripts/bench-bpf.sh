@@ -22,10 +22,8 @@ secs=${1:-12}
 if [ -n "${MMREPLAY:-}" ]; then
 	MMR=$MMREPLAY
 else
-	B=${MMR_BENCH_BUILD:-build-bench}
-	cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
-	cmake --build "$B" -j"$(nproc)" --target mmreplay >/dev/null
-	MMR=$B/cmd/mmreplay
+	. scripts/bench-lib.sh
+	bench_build mmreplay
 fi
 WORKLOAD=${WORKLOAD:-stress-ng --vm 1 --vm-bytes 512M --vm-method all --page-in -q}
 T=$(mktemp -d /var/tmp/mmr-bench-bpf.XXXXXX)

@@ -40,10 +40,13 @@ fi
 
 file=${1:?usage: scripts/bench-import.sh FILE.dat [RUNS] | --make FILE.dat [SECONDS]}
 runs=${2:-3}
-MMR=${MMR:-build/cmd/mmreplay}	# MMR=build-rel/cmd/mmreplay for a Release build
-[ -x "$MMR" ] || scripts/setup.sh >/dev/null
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. scripts/bench-lib.sh
+if [ -n "${MMR:-}" ]; then	# MMR=path/to/mmreplay times that binary
+	[ -x "$MMR" ] || { echo "bench-import: $MMR is not executable" >&2; exit 1; }
+else
+	bench_build mmreplay
+fi
+bench_tmp import
 
 now() { date +%s.%N; }
 median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }

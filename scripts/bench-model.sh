@@ -5,9 +5,7 @@
 # the same binary and the ratio. Usage: scripts/bench-model.sh [pairs]
 set -eu
 cd "$(dirname "$0")/.."
-build=${MMR_BENCH_BUILD:-build-rel}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
-cmake --build "$build" -j"$(nproc)" --target model-bench >"$build/bench-build.log" 2>&1 ||
-	{ cat "$build/bench-build.log"; exit 1; }
+. scripts/bench-lib.sh
+bench_build model-bench
 echo "cpu: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
-"$build/bench/model-bench" "${1:-20000000}"
+"$B/bench/model-bench" "${1:-20000000}"

@@ -25,10 +25,8 @@ T=/sys/kernel/tracing
 [ -e "$T/trace" ] || { echo "bench-record: tracefs is not mounted: mount -t tracefs nodev $T" >&2; exit 1; }
 command -v stress-ng >/dev/null || { echo "bench-record: needs stress-ng (scripts/setup.sh)" >&2; exit 1; }
 
-B=${MMR_BENCH_BUILD:-build-bench}
-cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
-cmake --build "$B" -j"$(nproc)" --target mmreplay >/dev/null
-MMR=$B/cmd/mmreplay
+. scripts/bench-lib.sh
+bench_build mmreplay
 W=$(mktemp -d "${TMPDIR:-/tmp}/mmr-bench-record.XXXXXX")
 inst=mmr-bench-ref-$$
 cleanup() {

@@ -13,14 +13,9 @@
 # build-bench/ (or uses $MMR_BENCH_BUILD).
 set -eu
 cd "$(dirname "$0")/.."
-B=${MMR_BENCH_BUILD:-build-bench}
-if [ ! -x "$B/cmd/mmreplay" ]; then
-	cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
-	cmake --build "$B" -j2 --target mmreplay >/dev/null
-fi
-MMR=$B/cmd/mmreplay
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmr-bench-replay.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. scripts/bench-lib.sh
+bench_build mmreplay
+bench_tmp replay
 
 if [ $# -ge 1 ]; then
 	db=$1

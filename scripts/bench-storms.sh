@@ -12,14 +12,9 @@
 # Builds a Release tree in build-bench/ (or uses $MMR_BENCH_BUILD).
 set -eu
 cd "$(dirname "$0")/.."
-B=${MMR_BENCH_BUILD:-build-bench}
-if [ ! -x "$B/cmd/mmreplay" ] || [ ! -x "$B/bench/storms-gen" ]; then
-	cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release -DMMR_TESTS=OFF >/dev/null
-	cmake --build "$B" -j2 --target mmreplay storms-gen >/dev/null
-fi
-MMR=$B/cmd/mmreplay
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmr-bench-storms.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+. scripts/bench-lib.sh
+bench_build mmreplay storms-gen
+bench_tmp storms
 now() { date +%s.%N; }
 pct() { echo "100 * $1 / $2" | bc -l; }
 
