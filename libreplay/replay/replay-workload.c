@@ -39,6 +39,7 @@ static const char *const src_sql[NR_SRC] = {
 struct cursor {
 	struct mmr_stmt	*s;
 	bool		valid;
+	bool		has_seq;	/* seq read (only ties on ts need it) */
 	uint64_t	ts;
 	int64_t		seq;
 	int32_t		pid;
@@ -340,7 +341,7 @@ static int cursor_next(struct cursor *c, int src)
 	}
 	c->valid = true;
 	c->ts = (uint64_t)mmr_stmt_int(c->s, 0);
-	c->seq = mmr_stmt_int(c->s, 1);
+	c->has_seq = false;
 	c->pid = (int32_t)mmr_stmt_int(c->s, 2);
 	if (src == SRC_ALLOC || src == SRC_FREE) {
 		c->pfn = mmr_stmt_int(c->s, 3);
@@ -351,6 +352,16 @@ static int cursor_next(struct cursor *c, int src)
 	if (src == SRC_ALLOC)
 		c->gfp = (uint64_t)mmr_stmt_int(c->s, 5);
 	return 1;
+}
+
+/* The seq of the row @c is on, read the first time a tie on ts asks for it. */
+static inline int64_t cursor_seq(struct cursor *c)
+{
+	if (!c->has_seq) {
+		c->seq = mmr_stmt_int(c->s, 1);
+		c->has_seq = true;
+	}
+	return c->seq;
 }
 
 static int emit(struct extract *x, enum replay_op_kind kind, const struct cursor *c,
@@ -591,7 +602,8 @@ int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 			if (!cur[i].valid)
 				continue;
 			if (best < 0 || cur[i].ts < cur[best].ts ||
-			    (cur[i].ts == cur[best].ts && cur[i].seq < cur[best].seq))
+			    (cur[i].ts == cur[best].ts &&
+			     cursor_seq(&cur[i]) < cursor_seq(&cur[best])))
 				best = i;
 		}
 		if (best < 0)
