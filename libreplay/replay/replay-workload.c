@@ -73,8 +73,15 @@ struct pfn_chunk {
 	struct pfn_entry	e[CHUNK_PFNS];
 };
 
+/* A directory slot keeps the chunk's key, so that a probe reads no chunk but the one
+ * it finds: the chunk's header is a cache miss of its own. */
+struct dir_slot {
+	uint64_t		key;
+	struct pfn_chunk	*c;		/* NULL = empty */
+};
+
 struct pfn_map {
-	struct pfn_chunk	**dir;		/* open addressing by key; NULL = empty */
+	struct dir_slot		*dir;		/* open addressing by key */
 	size_t			cap;		/* power of two */
 	size_t			nr;		/* chunks */
 	struct pfn_chunk	*last;		/* the chunk of the last lookup, or NULL */
@@ -136,10 +143,10 @@ static struct pfn_chunk *chunk_find(struct pfn_map *m, uint64_t key)
 	if (!m->cap)
 		return NULL;
 	for (size_t i = hash64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->dir[i])
+		if (!m->dir[i].c)
 			return NULL;
-		if (m->dir[i]->key == key)
-			return m->last = m->dir[i];
+		if (m->dir[i].key == key)
+			return m->last = m->dir[i].c;
 	}
 }
 
@@ -154,13 +161,13 @@ static struct pfn_entry *map_find(struct pfn_map *m, uint64_t pfn)
 	return e->live ? e : NULL;
 }
 
-static void dir_put(struct pfn_chunk **dir, size_t cap, struct pfn_chunk *c)
+static void dir_put(struct dir_slot *dir, size_t cap, struct pfn_chunk *c)
 {
 	size_t j;
 
-	for (j = hash64(c->key) & (cap - 1); dir[j]; j = (j + 1) & (cap - 1))
+	for (j = hash64(c->key) & (cap - 1); dir[j].c; j = (j + 1) & (cap - 1))
 		;
-	dir[j] = c;
+	dir[j] = (struct dir_slot){ .key = c->key, .c = c };
 }
 
 static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned int order)
@@ -171,13 +178,13 @@ static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned 
 	if (!c) {
 		if ((m->nr + 1) * 2 > m->cap) {
 			size_t cap = m->cap ? m->cap * 2 : 256;
-			struct pfn_chunk **dir = calloc(cap, sizeof(*dir));
+			struct dir_slot *dir = calloc(cap, sizeof(*dir));
 
 			if (!dir)
 				return -ENOMEM;
 			for (size_t i = 0; i < m->cap; i++)
-				if (m->dir[i])
-					dir_put(dir, cap, m->dir[i]);
+				if (m->dir[i].c)
+					dir_put(dir, cap, m->dir[i].c);
 			free(m->dir);
 			m->dir = dir;
 			m->cap = cap;
@@ -209,20 +216,20 @@ static void map_remove(struct pfn_map *m, uint64_t pfn, struct pfn_entry *e)
 	e->live = 0;
 	if (--c->nr_live)
 		return;
-	for (i = hash64(c->key) & (m->cap - 1); m->dir[i] != c; i = (i + 1) & (m->cap - 1))
+	for (i = hash64(c->key) & (m->cap - 1); m->dir[i].c != c; i = (i + 1) & (m->cap - 1))
 		;
 	for (j = i;;) {
 		j = (j + 1) & (m->cap - 1);
-		if (!m->dir[j])
+		if (!m->dir[j].c)
 			break;
-		size_t home = hash64(m->dir[j]->key) & (m->cap - 1);
+		size_t home = hash64(m->dir[j].key) & (m->cap - 1);
 		/* move j to i if its home is not in (i, j] cyclically */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			m->dir[i] = m->dir[j];
 			i = j;
 		}
 	}
-	m->dir[i] = NULL;
+	m->dir[i] = (struct dir_slot){ 0 };
 	m->nr--;
 	if (m->last == c)
 		m->last = NULL;
@@ -232,7 +239,7 @@ static void map_remove(struct pfn_map *m, uint64_t pfn, struct pfn_entry *e)
 static void map_free(struct pfn_map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		free(m->dir[i]);
+		free(m->dir[i].c);
 	free(m->dir);
 }
 
