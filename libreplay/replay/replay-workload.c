@@ -39,6 +39,7 @@ static const char *const src_sql[NR_SRC] = {
 struct cursor {
 	struct mmr_stmt	*s;
 	bool		valid;
+	bool		has_seq;	/* seq read (only ties on ts need it) */
 	uint64_t	ts;
 	int64_t		seq;
 	int32_t		pid;
@@ -72,8 +73,15 @@ struct pfn_chunk {
 	struct pfn_entry	e[CHUNK_PFNS];
 };
 
+/* A directory slot keeps the chunk's key, so that a probe reads no chunk but the one
+ * it finds: the chunk's header is a cache miss of its own. */
+struct dir_slot {
+	uint64_t		key;
+	struct pfn_chunk	*c;		/* NULL = empty */
+};
+
 struct pfn_map {
-	struct pfn_chunk	**dir;		/* open addressing by key; NULL = empty */
+	struct dir_slot		*dir;		/* open addressing by key */
 	size_t			cap;		/* power of two */
 	size_t			nr;		/* chunks */
 	struct pfn_chunk	*last;		/* the chunk of the last lookup, or NULL */
@@ -135,10 +143,10 @@ static struct pfn_chunk *chunk_find(struct pfn_map *m, uint64_t key)
 	if (!m->cap)
 		return NULL;
 	for (size_t i = hash64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->dir[i])
+		if (!m->dir[i].c)
 			return NULL;
-		if (m->dir[i]->key == key)
-			return m->last = m->dir[i];
+		if (m->dir[i].key == key)
+			return m->last = m->dir[i].c;
 	}
 }
 
@@ -153,13 +161,13 @@ static struct pfn_entry *map_find(struct pfn_map *m, uint64_t pfn)
 	return e->live ? e : NULL;
 }
 
-static void dir_put(struct pfn_chunk **dir, size_t cap, struct pfn_chunk *c)
+static void dir_put(struct dir_slot *dir, size_t cap, struct pfn_chunk *c)
 {
 	size_t j;
 
-	for (j = hash64(c->key) & (cap - 1); dir[j]; j = (j + 1) & (cap - 1))
+	for (j = hash64(c->key) & (cap - 1); dir[j].c; j = (j + 1) & (cap - 1))
 		;
-	dir[j] = c;
+	dir[j] = (struct dir_slot){ .key = c->key, .c = c };
 }
 
 static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned int order)
@@ -170,13 +178,13 @@ static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned 
 	if (!c) {
 		if ((m->nr + 1) * 2 > m->cap) {
 			size_t cap = m->cap ? m->cap * 2 : 256;
-			struct pfn_chunk **dir = calloc(cap, sizeof(*dir));
+			struct dir_slot *dir = calloc(cap, sizeof(*dir));
 
 			if (!dir)
 				return -ENOMEM;
 			for (size_t i = 0; i < m->cap; i++)
-				if (m->dir[i])
-					dir_put(dir, cap, m->dir[i]);
+				if (m->dir[i].c)
+					dir_put(dir, cap, m->dir[i].c);
 			free(m->dir);
 			m->dir = dir;
 			m->cap = cap;
@@ -208,20 +216,20 @@ static void map_remove(struct pfn_map *m, uint64_t pfn, struct pfn_entry *e)
 	e->live = 0;
 	if (--c->nr_live)
 		return;
-	for (i = hash64(c->key) & (m->cap - 1); m->dir[i] != c; i = (i + 1) & (m->cap - 1))
+	for (i = hash64(c->key) & (m->cap - 1); m->dir[i].c != c; i = (i + 1) & (m->cap - 1))
 		;
 	for (j = i;;) {
 		j = (j + 1) & (m->cap - 1);
-		if (!m->dir[j])
+		if (!m->dir[j].c)
 			break;
-		size_t home = hash64(m->dir[j]->key) & (m->cap - 1);
+		size_t home = hash64(m->dir[j].key) & (m->cap - 1);
 		/* move j to i if its home is not in (i, j] cyclically */
 		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
 			m->dir[i] = m->dir[j];
 			i = j;
 		}
 	}
-	m->dir[i] = NULL;
+	m->dir[i] = (struct dir_slot){ 0 };
 	m->nr--;
 	if (m->last == c)
 		m->last = NULL;
@@ -231,7 +239,7 @@ static void map_remove(struct pfn_map *m, uint64_t pfn, struct pfn_entry *e)
 static void map_free(struct pfn_map *m)
 {
 	for (size_t i = 0; i < m->cap; i++)
-		free(m->dir[i]);
+		free(m->dir[i].c);
 	free(m->dir);
 }
 
@@ -330,6 +338,26 @@ static int load_daemon_pids(struct extract *x, const char *sql, int32_t **out, i
 	return rc < 0 ? rc : 0;
 }
 
+/*
+ * Starts loading the map entry of @pfn, if its chunk exists; the directory is read
+ * but m->last is left as it was. A free's row usually waits behind many allocations
+ * before the merge takes it, time enough for its entry, a cache miss otherwise, to
+ * arrive. A hint only.
+ */
+static inline void map_prefetch(const struct pfn_map *m, uint64_t pfn)
+{
+	uint64_t key = pfn >> CHUNK_SHIFT;
+
+	if (!m->cap)
+		return;
+	for (size_t i = hash64(key) & (m->cap - 1); m->dir[i].c; i = (i + 1) & (m->cap - 1)) {
+		if (m->dir[i].key == key) {
+			__builtin_prefetch(&m->dir[i].c->e[pfn & (CHUNK_PFNS - 1)]);
+			return;
+		}
+	}
+}
+
 static int cursor_next(struct cursor *c, int src)
 {
 	int rc = mmr_stmt_step(c->s);
@@ -340,7 +368,7 @@ static int cursor_next(struct cursor *c, int src)
 	}
 	c->valid = true;
 	c->ts = (uint64_t)mmr_stmt_int(c->s, 0);
-	c->seq = mmr_stmt_int(c->s, 1);
+	c->has_seq = false;
 	c->pid = (int32_t)mmr_stmt_int(c->s, 2);
 	if (src == SRC_ALLOC || src == SRC_FREE) {
 		c->pfn = mmr_stmt_int(c->s, 3);
@@ -351,6 +379,16 @@ static int cursor_next(struct cursor *c, int src)
 	if (src == SRC_ALLOC)
 		c->gfp = (uint64_t)mmr_stmt_int(c->s, 5);
 	return 1;
+}
+
+/* The seq of the row @c is on, read the first time a tie on ts asks for it. */
+static inline int64_t cursor_seq(struct cursor *c)
+{
+	if (!c->has_seq) {
+		c->seq = mmr_stmt_int(c->s, 1);
+		c->has_seq = true;
+	}
+	return c->seq;
 }
 
 static int emit(struct extract *x, enum replay_op_kind kind, const struct cursor *c,
@@ -591,7 +629,8 @@ int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 			if (!cur[i].valid)
 				continue;
 			if (best < 0 || cur[i].ts < cur[best].ts ||
-			    (cur[i].ts == cur[best].ts && cur[i].seq < cur[best].seq))
+			    (cur[i].ts == cur[best].ts &&
+			     cursor_seq(&cur[i]) < cursor_seq(&cur[best])))
 				best = i;
 		}
 		if (best < 0)
@@ -605,8 +644,11 @@ int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 			err = on_context(&x, best, &cur[best]);
 		if (!err) {
 			err = cursor_next(&cur[best], best);
-			if (err > 0)
+			if (err > 0) {
+				if (best == SRC_FREE && cur[best].pfn >= 0)
+					map_prefetch(&x.map, (uint64_t)cur[best].pfn);
 				err = 0;
+			}
 		}
 	}
 
