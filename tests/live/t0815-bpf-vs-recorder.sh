@@ -65,22 +65,39 @@ dump "$T/bpf.db" > "$T/b.txt"
 
 perl -e '
 	# Each BPF row must match one tracefs row of the same table, task, cpu and fields
-	# within 1 ms. Not in strict order: an interrupt between the two probes of one
-	# tracepoint can put its own event before the interrupted one on one side only.
-	my (%a, %nb, %na, $bad, $missing);
+	# within 1 ms. Rows of one such key are the same events in the same order on both
+	# sides, so where both hold as many, they pair in order; where BPF lacks some (see
+	# above), each BPF row takes the nearest unpaired one. (Rows are not compared in
+	# one global order: an interrupt between the two probes of one tracepoint can put
+	# its own event before the interrupted one on one side only.)
+	my (%a, %b, %nb, %na, $bad, $missing);
 	open(my $fa, "<", $ARGV[0]) or die;
 	while (<$fa>) { chomp; my @x = split / /, $_, 5;
 		push @{$a{"$x[0] $x[1] $x[2] " . ($x[4] // "")}}, $x[3]; $na{$x[0]}++; }
 	open(my $fb, "<", $ARGV[1]) or die;
 	while (<$fb>) { chomp; my @x = split / /, $_, 5; $nb{$x[0]}++;
-		my $l = $a{"$x[0] $x[1] $x[2] " . ($x[4] // "")} // [];
-		my ($best, $bd);
-		for my $i (0 .. $#$l) { my $d = abs($l->[$i] - $x[3]);
-			($best, $bd) = ($i, $d) if !defined $bd || $d < $bd; }
-		if (!defined $bd || $bd > 1000000) {
-			print "BPF row not in tracefs: $_\n" if $bad++ < 5; next;
+		push @{$b{"$x[0] $x[1] $x[2] " . ($x[4] // "")}}, [$x[3], $_]; }
+	for my $k (sort keys %b) {
+		my ($l, $rows) = ($a{$k} // [], $b{$k});
+		my $in_order = @$l == @$rows;
+		for my $i (0 .. $#$rows) {
+			my ($ts, $line) = @{$rows->[$i]};
+			my ($best, $bd);
+			if ($in_order) {
+				($best, $bd) = ($i, abs($l->[$i] - $ts));
+			} else {
+				for my $j (0 .. $#$l) { next unless defined $l->[$j];
+					my $d = abs($l->[$j] - $ts);
+					($best, $bd) = ($j, $d) if !defined $bd || $d < $bd; }
+			}
+			if (!defined $bd || $bd > 1000000) {
+				print "BPF row not in tracefs: $line (its tracefs match: ",
+				      defined $bd ? "$bd ns away" : "none",
+				      $in_order ? ", paired in order" : "", ")\n" if $bad++ < 5;
+				next;
+			}
+			$l->[$best] = undef unless $in_order;
 		}
-		splice(@$l, $best, 1);
 	}
 	for my $t (sort keys %{{%na, %nb}}) {
 		my $m = ($na{$t} // 0) - ($nb{$t} // 0);
