@@ -254,12 +254,6 @@ static void pipe_start(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 	p->ws = ws;
 	if (store_open_reader(st, &p->st))
 		return;
-	/*
-	 * The reader walks the run's rows once: mapped, SQLite reads them in place
-	 * instead of copying each page through read() into its cache (a hint: SQLite
-	 * caps it, and reads past the mapping as before).
-	 */
-	mmr_store_exec(p->st, "PRAGMA mmap_size = 2147418112");
 	p->ops = malloc(sizeof(*p->ops) * PIPE_BLOCKS * PIPE_BLOCK);
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
