@@ -22,6 +22,24 @@ bench_build() {
 	MMR=$B/cmd/mmreplay
 }
 
+# bench_store STORE RUN SYNTH-ARG...  sets db and run: run RUN of STORE (default its
+#                        first run that is not a replay), or, when STORE is empty, run 1
+#                        of a synthetic store written by `mmreplay synth SYNTH-ARG...`
+#                        into $tmp (call bench_build and bench_tmp first).
+bench_store() {
+	db=$1
+	run=$2
+	shift 2
+	if [ -n "$db" ]; then
+		[ -n "$run" ] ||
+			run=$(sqlite3 "$db" "SELECT min(run_id) FROM runs WHERE kind <> 'replay'")
+	else
+		db=$tmp/synth.db
+		run=1
+		"$MMR" synth -q "$@" -o "$db"
+	fi
+}
+
 bench_tmp() {
 	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmr-bench-$1.XXXXXX")
 	trap 'rm -rf "$tmp"' EXIT

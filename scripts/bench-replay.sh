@@ -17,15 +17,8 @@ cd "$(dirname "$0")/.."
 bench_build mmreplay
 bench_tmp replay
 
-if [ $# -ge 1 ]; then
-	db=$1
-	run=${2:-$(sqlite3 "$db" "SELECT min(run_id) FROM runs WHERE kind <> 'replay'")}
-else
-	db=$tmp/synth.db
-	run=1
-	echo "writing a synthetic defrag-storm run (10 s, 4 GiB zone)..."
-	"$MMR" synth -q --scenario defrag-storm -s seconds=10 -s zone_mb=4096 -o "$db"
-fi
+[ $# -ge 1 ] || echo "writing a synthetic defrag-storm run (10 s, 4 GiB zone)..."
+bench_store "${1:-}" "${2:-}" --scenario defrag-storm -s seconds=10 -s zone_mb=4096
 events=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM mm_page_alloc WHERE run_id = $run) +
 	(SELECT count(*) FROM mm_page_free WHERE run_id = $run)")
 pages=$(sqlite3 "$db" "SELECT coalesce(sum(spanned), 0) FROM zone_snapshots

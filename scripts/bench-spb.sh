@@ -11,14 +11,7 @@ cd "$(dirname "$0")/.."
 bench_build mmreplay
 bench_tmp spb
 
-if [ $# -ge 1 ]; then
-	db=$1
-	run=${2:-$(sqlite3 "$db" "SELECT min(run_id) FROM runs WHERE kind <> 'replay'")}
-else
-	db=$tmp/synth.db
-	run=1
-	"$MMR" synth -q --scenario defrag-storm -o "$db"
-fi
+bench_store "${1:-}" "${2:-}" --scenario defrag-storm
 
 # timed POLICY: user seconds and peak RSS (KiB) of a counts-only replay
 timed() {
