@@ -61,6 +61,26 @@ int synth_spb_stuck(struct mmr_store *st, uint64_t seed, const char *const *sets
 /* An exponential draw of @mean from the xorshift64* state @s, for the synthetic scenarios. */
 double synth_expo(uint64_t *s, double mean);
 
+/* A free a synthetic stream will write later, in a binary min-heap by time. */
+struct synth_pending {
+	uint64_t	ts;
+	uint64_t	pfn;
+	uint8_t		order;
+	int32_t		pid;
+};
+
+struct synth_heap {
+	struct synth_pending	*v;
+	size_t			n, cap;
+};
+
+int synth_heap_push(struct synth_heap *h, struct synth_pending p);
+/* Removes and returns the earliest pending free; @h must not be empty. */
+struct synth_pending synth_heap_pop(struct synth_heap *h);
+/* Writes @ev through @w, counting it in *@n and keeping the first and last ts. */
+int synth_emit(struct mmr_writer *w, const struct mmr_event *ev, uint64_t *first,
+	       uint64_t *last, uint64_t *n);
+
 /* Min, low and high watermarks the model computes for one Normal zone of @pages. */
 int synth_model_watermarks(uint64_t start, uint64_t pages, uint64_t wm[3]);
 

@@ -93,60 +93,12 @@ static int snapshot(struct mmr_store *st, int64_t run, const struct spb_params *
 	return synth_write_snapshot(st, run, start, pages, wm, free, p->free_blocks, nb, &total);
 }
 
-struct pend {
-	uint64_t	ts;
-	uint64_t	pfn;
-};
-
-/* min-heap of pending page-cache frees */
-static int push(struct pend **v, size_t *n, size_t *cap, struct pend p)
-{
-	size_t i;
-
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 4096;
-		struct pend *nv = realloc(*v, c * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		*v = nv;
-		*cap = c;
-	}
-	for (i = (*n)++; i > 0 && (*v)[(i - 1) / 2].ts > p.ts; i = (i - 1) / 2)
-		(*v)[i] = (*v)[(i - 1) / 2];
-	(*v)[i] = p;
-	return 0;
-}
-
-static struct pend pop(struct pend *v, size_t *n)
-{
-	struct pend top = v[0], last = v[--*n];
-	size_t i = 0;
-
-	for (;;) {
-		size_t c = 2 * i + 1;
-
-		if (c >= *n)
-			break;
-		if (c + 1 < *n && v[c + 1].ts < v[c].ts)
-			c++;
-		if (v[c].ts >= last.ts)
-			break;
-		v[i] = v[c];
-		i = c;
-	}
-	if (*n)
-		v[i] = last;
-	return top;
-}
-
 static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t seed,
 		  uint64_t *first, uint64_t *last, uint64_t *nr)
 {
 	uint64_t end = T0 + (uint64_t)(p->seconds * 1e9), rng = seed * 0x9e3779b97f4a7c15ull + 77;
 	uint64_t nu = UINT64_MAX, nf = UINT64_MAX, pfn = 1ull << 32;
-	struct pend *h = NULL;
-	size_t n = 0, cap = 0;
+	struct synth_heap h = { 0 };
 	int err = 0;
 
 	if (!rng)
@@ -160,8 +112,8 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 		uint64_t t = nu < nf ? nu : nf;
 		struct mmr_event ev;
 
-		if (n && h[0].ts <= t && h[0].ts < end) {
-			struct pend f = pop(h, &n);
+		if (h.n && h.v[0].ts <= t && h.v[0].ts < end) {
+			struct synth_pending f = synth_heap_pop(&h);
 
 			mmr_event_init(&ev, MMR_EV_PAGE_FREE);
 			ev.ts = f.ts;
@@ -181,7 +133,7 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 			if (unmov) {
 				nu += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->unmov_rate);
 			} else {
-				err = push(&h, &n, &cap, (struct pend){
+				err = synth_heap_push(&h, (struct synth_pending){
 					.ts = t + 1 +
 					      (uint64_t)(synth_expo(&rng, p->file_life) * 1e9),
 					.pfn = pfn });
@@ -193,15 +145,11 @@ static int stream(struct mmr_writer *w, const struct spb_params *p, uint64_t see
 		} else {
 			break;
 		}
-		if (!*nr)
-			*first = ev.ts;
-		*last = ev.ts;
-		(*nr)++;
-		err = mmr_writer_add(w, &ev);
+		err = synth_emit(w, &ev, first, last, nr);
 		if (err)
 			break;
 	}
-	free(h);
+	free(h.v);
 	return err;
 }
 

@@ -150,26 +150,13 @@ double synth_expo(uint64_t *s, double mean)
 	return -mean * log(uniform(s));
 }
 
-/* A pending free, in a binary min-heap by time. */
-struct pending {
-	uint64_t	ts;
-	uint64_t	pfn;
-	uint8_t		order;
-	int32_t		pid;
-};
-
-struct heap {
-	struct pending	*v;
-	size_t		n, cap;
-};
-
-static int heap_push(struct heap *h, struct pending p)
+int synth_heap_push(struct synth_heap *h, struct synth_pending p)
 {
 	size_t i;
 
 	if (h->n == h->cap) {
 		size_t cap = h->cap ? h->cap * 2 : 1024;
-		struct pending *v = realloc(h->v, cap * sizeof(*v));
+		struct synth_pending *v = realloc(h->v, cap * sizeof(*v));
 
 		if (!v)
 			return -ENOMEM;
@@ -182,9 +169,9 @@ static int heap_push(struct heap *h, struct pending p)
 	return 0;
 }
 
-static struct pending heap_pop(struct heap *h)
+struct synth_pending synth_heap_pop(struct synth_heap *h)
 {
-	struct pending top = h->v[0], last = h->v[--h->n];
+	struct synth_pending top = h->v[0], last = h->v[--h->n];
 	size_t i = 0;
 
 	for (;;) {
@@ -202,6 +189,16 @@ static struct pending heap_pop(struct heap *h)
 	if (h->n)
 		h->v[i] = last;
 	return top;
+}
+
+int synth_emit(struct mmr_writer *w, const struct mmr_event *ev, uint64_t *first,
+	       uint64_t *last, uint64_t *n)
+{
+	if (!*n)
+		*first = ev->ts;
+	*last = ev->ts;
+	(*n)++;
+	return mmr_writer_add(w, ev);
 }
 
 /* Watermarks the model computes for a Normal zone of @pages (replay-local.h). */
@@ -333,7 +330,7 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 {
 	uint64_t end = T0 + (uint64_t)(p->seconds * 1e9), next[NR_STREAMS], pfn = 1ull << 32;
 	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 0x1234567;
-	struct heap h = { 0 };
+	struct synth_heap h = { 0 };
 	int err = 0;
 
 	(void)st;
@@ -352,7 +349,7 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 			if (next[i] < end && (s < 0 || next[i] < next[s]))
 				s = i;
 		if (h.n && (s < 0 || h.v[0].ts <= next[s]) && h.v[0].ts < end) {
-			struct pending f = heap_pop(&h);
+			struct synth_pending f = synth_heap_pop(&h);
 
 			mmr_event_init(&ev, MMR_EV_PAGE_FREE);
 			ev.ts = f.ts;
@@ -375,7 +372,7 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 			ev.val[2] = (int64_t)stream_kind[s].gfp;
 			ev.val[3] = stream_kind[s].mt;
 			if (p->life[s] > 0) {
-				err = heap_push(&h, (struct pending){
+				err = synth_heap_push(&h, (struct synth_pending){
 					.ts = next[s] + 1 +
 					      (uint64_t)(synth_expo(&rng, p->life[s]) * 1e9),
 					.pfn = pfn, .order = (uint8_t)order, .pid = stream_kind[s].pid });
@@ -387,11 +384,7 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 		} else {
 			break;
 		}
-		if (!*n)
-			*first = ev.ts;
-		*last = ev.ts;
-		(*n)++;
-		err = mmr_writer_add(w, &ev);
+		err = synth_emit(w, &ev, first, last, n);
 		if (err)
 			break;
 	}
