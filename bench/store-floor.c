@@ -9,7 +9,7 @@
  * struct mmr_event, in (ts, seq) order. Phase 2 (timed with CLOCK_PROCESS_CPUTIME_ID,
  * system time from getrusage) writes them through mmr_writer_add() into NEW.db,
  * created as `mmreplay record --bpf` creates its store: MMR_STORE_CREATE, then
- * PRAGMA synchronous = FULL, one transaction committed every COMMIT_MS (default
+ * PRAGMA synchronous = FULL and cache_size = -32768, one transaction committed every COMMIT_MS (default
  * 1000, the collector's) of event time with the run's counters updated before each
  * commit, the writer flushed and the run finished at the end, the store closed.
  * Only event rows are written: no host samples, snapshots, facts or cgroup rows, so
@@ -36,7 +36,7 @@
  * The BPF collector's settings for its store (libreplay/ingest/ingest-bpf.c,
  * mmr_bpf_run()): keep them in step with it.
  */
-#define COLLECTOR_PRAGMAS	"PRAGMA synchronous = FULL"
+#define COLLECTOR_PRAGMAS	"PRAGMA synchronous = FULL; PRAGMA cache_size = -32768"
 
 struct floor_rows {
 	struct mmr_event	*ev;

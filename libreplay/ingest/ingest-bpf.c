@@ -811,8 +811,12 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 		info.kernel_release = u.release;
 	}
 	info.nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	/* as the tracefs recorder: a commit is on disk when it returns */
-	err = mmr_store_exec(st, "PRAGMA synchronous = FULL");
+	/*
+	 * As the tracefs recorder: a commit is on disk when it returns, and a page cache
+	 * that holds a second of rows (the default 2 MiB spills dirty pages to the WAL
+	 * mid-transaction, rewrites them at commit and reads evicted ones back).
+	 */
+	err = mmr_store_exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768");
 	if (!err)
 		err = mmr_store_begin(st);
 	if (err)
