@@ -2,7 +2,7 @@
  * bench/store-floor.c - what storing a recording's event rows costs on their own: the
  * floor under any collector that stores the same rows through the same writer.
  *
- *   store-floor [-r RUN] [-c COMMIT_MS] [-n PASSES] SOURCE.db NEW.db
+ *   store-floor [-r RUN] [-c COMMIT_MS] [-n PASSES] [-p PRAGMAS] SOURCE.db NEW.db
  *
  * Phase 1 (not timed) reads every event row of run RUN of SOURCE.db (default: its
  * newest run), from every typed event table and generic_events, into memory as
@@ -13,7 +13,8 @@
  * 1000, the collector's) of event time with the run's counters updated before each
  * commit, the writer flushed and the run finished at the end, the store closed.
  * Only event rows are written: no host samples, snapshots, facts or cgroup rows, so
- * the figure is a lower bound of what a collector storing these rows pays.
+ * the figure is a lower bound of what a collector storing these rows pays. -p replaces
+ * the collector's pragmas (e.g. "PRAGMA synchronous = OFF"), to see what they weigh.
  *
  * Phase 2 runs PASSES times (default 1), NEW.db made anew each time; the figures are
  * those of the median pass. Prints one line of key=value: events, cpu_s, user_s,
@@ -208,9 +209,9 @@ static void remove_store(const char *path)
  * Phase 2, timed: the collector's store, created anew at @path, and the rows through
  * the writer in @keys' order. Return: the CPU it took.
  */
-static struct floor_time write_rows(const char *path, const struct floor_rows *rows,
-				    const struct floor_key *keys, uint64_t commit_ns,
-				    unsigned int *commits)
+static struct floor_time write_rows(const char *path, const char *pragmas,
+				    const struct floor_rows *rows, const struct floor_key *keys,
+				    uint64_t commit_ns, unsigned int *commits)
 {
 	struct mmr_run_info info = { .kind = "record", .source = "bpf", .clock = "mono" };
 	uint64_t last_commit, first = 0, last = 0;
@@ -228,7 +229,7 @@ static struct floor_time write_rows(const char *path, const struct floor_rows *r
 	err = mmr_store_open(path, MMR_STORE_CREATE, &st);
 	if (err)
 		die(path, err);
-	err = mmr_store_exec(st, COLLECTOR_PRAGMAS);
+	err = mmr_store_exec(st, pragmas);
 	if (!err)
 		err = mmr_store_begin(st);
 	if (!err)
@@ -283,10 +284,11 @@ int main(int argc, char **argv)
 	struct floor_time *times;
 	int64_t run = 0;
 	uint64_t commit_ns = 1000 * 1000000ull;
+	const char *pragmas = COLLECTOR_PRAGMAS;
 	unsigned int commits = 0;
 	int opt, err, reps = 1;
 
-	while ((opt = getopt(argc, argv, "r:c:n:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:c:n:p:")) != -1) {
 		switch (opt) {
 		case 'r':
 			run = strtoll(optarg, NULL, 10);
@@ -296,6 +298,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			reps = atoi(optarg);
+			break;
+		case 'p':
+			pragmas = optarg;
 			break;
 		default:
 			goto usage;
@@ -335,7 +340,8 @@ int main(int argc, char **argv)
 		die("timing", -ENOMEM);
 
 	for (int i = 0; i < reps; i++)
-		times[i] = write_rows(argv[optind + 1], &rows, keys, commit_ns, &commits);
+		times[i] = write_rows(argv[optind + 1], pragmas, &rows, keys, commit_ns,
+				      &commits);
 	qsort(times, (size_t)reps, sizeof(*times), time_cmp);
 	/* the median pass (the lower one of the middle two for an even count) */
 	printf("events=%zu cpu_s=%.3f user_s=%.3f sys_s=%.3f us_per_event=%.3f commits=%u "
@@ -357,6 +363,7 @@ int main(int argc, char **argv)
 	free(times);
 	return 0;
 usage:
-	fprintf(stderr, "usage: store-floor [-r RUN] [-c COMMIT_MS] [-n PASSES] SOURCE.db NEW.db\n");
+	fprintf(stderr, "usage: store-floor [-r RUN] [-c COMMIT_MS] [-n PASSES] [-p PRAGMAS] "
+		"SOURCE.db NEW.db\n");
 	return 2;
 }
