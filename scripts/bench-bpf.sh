@@ -105,6 +105,8 @@ printf "   per event, %.3f x the tracefs recorder's %.3f us)\n" "$fre" "$tus"
 # the claim takes the lower of the two (the bpf run may hold a few more rows)
 [ "$(echo "$fre < $fr" | bc -l)" -eq 1 ] && fr=$fre
 printf "no collector storing the same rows can go below %.3f of the tracefs recorder's CPU (target <= 0.5)\n" "$fr"
+[ -z "${BPF_OPTS:-}" ] ||
+	echo "  (with BPF_OPTS the bpf run holds only the rows its filters keep: the floor is theirs)"
 printf "bpf collector above the floor: %.2f s CPU (%.3f x the tracefs recorder's)\n" \
 	"$(echo "$(cat "$T/bpf.cpu") - $fcpu" | bc -l)" \
 	"$(echo "($(cat "$T/bpf.cpu") - $fcpu) / $(cat "$T/tracefs.cpu")" | bc -l)"
