@@ -37,7 +37,8 @@ else
 fi
 WORKLOAD=${WORKLOAD:-stress-ng --vm 1 --vm-bytes 512M --vm-method all --page-in -q}
 T=$(mktemp -d /var/tmp/mmr-bench-bpf.XXXXXX)
-trap 'kill $p1 $p2 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+# (kill with no pid fails, and under set -e that ended the trap before the rm)
+trap 'kill $p1 $p2 2>/dev/null || true; rm -rf "$T"' EXIT INT TERM
 p1=""; p2=""
 
 [ "$(id -u)" -eq 0 ] || { echo "bench-bpf: needs root" >&2; exit 1; }
