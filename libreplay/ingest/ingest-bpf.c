@@ -172,23 +172,53 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 	return 0;
 }
 
-/* Leaves out programs whose tracepoint this kernel does not have. */
+/* The tracefs system of the tracepoint @name we collect, or NULL. */
+static const char *tracepoint_system(const char *name)
+{
+	for (int i = 1; i < MMT__COUNT; i++)
+		if (!strcmp(mmt_names[i][1], name))
+			return mmt_names[i][0];
+	return NULL;
+}
+
+/*
+ * Leaves out programs whose tracepoint this kernel does not have. Where tracefs is
+ * mounted its events/ directory answers (a tp_btf program's tracepoint is one of
+ * ours, so its system is known); otherwise the vmlinux BTF does, loaded only then:
+ * reading and parsing it again (libbpf loads its own copy) and searching it once per
+ * program took more CPU than the check is worth.
+ */
 static void skip_missing_tracepoints(struct mmtrace *skel)
 {
+	const char *events = "/sys/kernel/tracing/events";
+	bool have_events = access(events, F_OK) == 0;
 	struct bpf_program *prog;
-	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct btf *vmlinux = NULL;
+	bool btf_tried = false;
 	char name[128], path[256];
 
 	bpf_object__for_each_program(prog, skel->obj) {
 		const char *sec = bpf_program__section_name(prog);
+		const char *sys;
 		bool have = true;
 
 		if (!strncmp(sec, "tp_btf/", 7)) {
-			snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
-			have = !vmlinux || btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+			sys = tracepoint_system(sec + 7);
+			if (have_events && sys) {
+				snprintf(path, sizeof(path), "%s/%s/%s", events, sys, sec + 7);
+				have = access(path, F_OK) == 0;
+			} else {
+				if (!btf_tried) {
+					vmlinux = btf__load_vmlinux_btf();
+					btf_tried = true;
+				}
+				snprintf(name, sizeof(name), "btf_trace_%s", sec + 7);
+				have = !vmlinux ||
+				       btf__find_by_name_kind(vmlinux, name, BTF_KIND_TYPEDEF) > 0;
+			}
 		} else if (!strncmp(sec, "tracepoint/", 11)) {
-			snprintf(path, sizeof(path), "/sys/kernel/tracing/events/%s", sec + 11);
-			if (access("/sys/kernel/tracing/events", F_OK) == 0)
+			snprintf(path, sizeof(path), "%s/%s", events, sec + 11);
+			if (have_events)
 				have = access(path, F_OK) == 0;
 		}
 		if (!have) {
@@ -290,17 +320,40 @@ fail:
 	return err;
 }
 
-/* The gfp flag names of this kernel, from the print formats in tracefs (when mounted). */
+/*
+ * The gfp flag names of this kernel, from the print formats in tracefs (when mounted).
+ * Only the formats decoder_save_gfp_flags() looks at are parsed: a full local event
+ * set (tracefs_local_events_system()) also reads and parses /proc/kallsyms and
+ * saved_cmdlines, megabytes of text the kernel formats on every read, for nothing
+ * this needs.
+ */
 static int save_gfp_flags(struct mmr_store *st, int64_t run_id)
 {
-	const char *systems[] = { "kmem", "vmscan", "compaction", NULL };
+	static const char *const formats[][2] = {
+		{ "kmem", "mm_page_alloc" },
+		{ "vmscan", "mm_vmscan_direct_reclaim_begin" },
+		{ "compaction", "mm_compaction_try_to_compact_pages" },
+		{ "kmem", "kmalloc" },
+	};
 	struct ingest_decoder dec;
-	struct tep_handle *tep;
-	int err;
+	struct tep_handle *tep = tep_alloc();
+	int err, parsed = 0;
 
-	tep = tracefs_local_events_system(NULL, systems);
-	if (!tep) {
+	if (!tep)
+		return -ENOMEM;
+	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
+		int size = 0;
+		char *text = tracefs_event_file_read(NULL, formats[i][0], formats[i][1],
+						     "format", &size);
+
+		if (text && size > 0 &&
+		    tep_parse_event(tep, text, (unsigned long)size, formats[i][0]) == 0)
+			parsed++;
+		free(text);
+	}
+	if (!parsed) {
 		mmr_debug("bpf: no tracefs event formats; gfp flag names not stored");
+		tep_free(tep);
 		return 0;
 	}
 	err = decoder_init(&dec, tep);
@@ -758,8 +811,12 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 		info.kernel_release = u.release;
 	}
 	info.nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	/* as the tracefs recorder: a commit is on disk when it returns */
-	err = mmr_store_exec(st, "PRAGMA synchronous = FULL");
+	/*
+	 * As the tracefs recorder: a commit is on disk when it returns, and a page cache
+	 * that holds a second of rows (the default 2 MiB spills dirty pages to the WAL
+	 * mid-transaction, rewrites them at commit and reads evicted ones back).
+	 */
+	err = mmr_store_exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768");
 	if (!err)
 		err = mmr_store_begin(st);
 	if (err)
