@@ -32,6 +32,9 @@ int model_owner_reserve(struct mmr_model *m, uint32_t owner)
 	return 0;
 }
 
+/* owner slots in 4 KiB of the table */
+#define OWNER_PAGE_SLOTS	(4096 / sizeof(struct model_owner))
+
 int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
 {
 	struct model_owner *o;
@@ -40,12 +43,19 @@ int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
 		n = ONIL;
 	if (n <= m->nr_owner_slots)
 		return 0;
-	/* calloc, not realloc + memset: the tail stays untouched zero pages */
 	o = calloc(n, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	if (m->nr_owner_slots)
 		memcpy(o, m->owners, sizeof(*o) * m->nr_owner_slots);
+	/*
+	 * Owner ids are taken in order and every allocation reads its slot before
+	 * writing it: a fresh page would first map the shared zero page and then fault
+	 * again on the write, which also flushes the TLB of every CPU running the
+	 * replay (its reader thread). Writing each page once here faults it in once.
+	 */
+	for (uint64_t i = m->nr_owner_slots; i < n; i += OWNER_PAGE_SLOTS)
+		*(volatile uint32_t *)&o[i].loc = 0;
 	free(m->owners);
 	m->owners = o;
 	m->nr_owner_slots = n;
