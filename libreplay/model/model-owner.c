@@ -9,41 +9,14 @@
 #include <stdlib.h>
 #include "model-local.h"
 
-/* Makes room for @owner in the table (dense ids; the table doubles). */
-int model_owner_reserve(struct mmr_model *m, uint32_t owner)
-{
-	struct model_owner *o;
-	uint64_t n = m->nr_owner_slots ? m->nr_owner_slots : 1024;
-
-	if (owner < m->nr_owner_slots)
-		return 0;
-	if (owner == ONIL)
-		return -MMR_E_INVAL;
-	while (n <= owner)
-		n *= 2;
-	if (n > (uint64_t)ONIL)
-		n = ONIL;
-	o = realloc(m->owners, sizeof(*o) * n);
-	if (!o)
-		return -ENOMEM;
-	memset(o + m->nr_owner_slots, 0, sizeof(*o) * (n - m->nr_owner_slots));
-	m->owners = o;
-	m->nr_owner_slots = n;
-	return 0;
-}
-
 /* owner slots in 4 KiB of the table */
 #define OWNER_PAGE_SLOTS	(4096 / sizeof(struct model_owner))
 
-int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
+/* The table, grown to @n slots; the new ones are zero (no live owner). */
+static int owners_resize(struct mmr_model *m, uint64_t n)
 {
-	struct model_owner *o;
+	struct model_owner *o = model_table_alloc(sizeof(*o) * n, false);
 
-	if (n > ONIL)
-		n = ONIL;
-	if (n <= m->nr_owner_slots)
-		return 0;
-	o = calloc(n, sizeof(*o));
 	if (!o)
 		return -ENOMEM;
 	if (m->nr_owner_slots)
@@ -56,10 +29,35 @@ int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
 	 */
 	for (uint64_t i = m->nr_owner_slots; i < n; i += OWNER_PAGE_SLOTS)
 		*(volatile uint32_t *)&o[i].loc = 0;
-	free(m->owners);
+	model_table_free(m->owners, sizeof(*o) * m->nr_owner_slots);
 	m->owners = o;
 	m->nr_owner_slots = n;
 	return 0;
+}
+
+/* Makes room for @owner in the table (dense ids; the table doubles). */
+int model_owner_reserve(struct mmr_model *m, uint32_t owner)
+{
+	uint64_t n = m->nr_owner_slots ? m->nr_owner_slots : 1024;
+
+	if (owner < m->nr_owner_slots)
+		return 0;
+	if (owner == ONIL)
+		return -MMR_E_INVAL;
+	while (n <= owner)
+		n *= 2;
+	if (n > (uint64_t)ONIL)
+		n = ONIL;
+	return owners_resize(m, n);
+}
+
+int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
+{
+	if (n > ONIL)
+		n = ONIL;
+	if (n <= m->nr_owner_slots)
+		return 0;
+	return owners_resize(m, n);
 }
 
 void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx)

@@ -20,6 +20,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include "replay-local.h"
 
 #define PROGRESS_EVERY	(1u << 16)
@@ -184,6 +185,7 @@ struct op_pipe {
 	bool				done;		/* the reader returned */
 	bool				stop;		/* the model side failed or was stopped */
 	int				reader_err;
+	double				reader_cpu_s;	/* its thread's, when it returned */
 	uint64_t			total;		/* workload_size(), for progress */
 	unsigned int			fill;		/* reader: ops in its current block */
 	/* the reader's own */
@@ -217,6 +219,17 @@ static int pipe_put(const struct replay_op *op, void *arg)
 	return p->fill == PIPE_BLOCK ? pipe_publish(p) : 0;
 }
 
+/* CPU seconds (user + system) of the calling thread so far. */
+static double thread_cpu_s(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_THREAD, &ru))
+		return 0;
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 static void *pipe_reader(void *arg)
 {
 	struct op_pipe *p = arg;
@@ -231,6 +244,7 @@ static void *pipe_reader(void *arg)
 	if (!err && !stop)
 		err = workload_extract(p->st, p->run_id, 0, pipe_put, p, p->ws);
 	pthread_mutex_lock(&p->lock);
+	p->reader_cpu_s = thread_cpu_s();
 	if (p->fill && !p->stop) {
 		p->len[p->filled % PIPE_BLOCKS] = p->fill;
 		p->filled++;
@@ -645,6 +659,8 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		mmr_store_rollback(out);
 out:
 	pipe_finish(&pipe);
+	res->reader_cpu_s = pipe.reader_cpu_s;
+	res->model_cpu_s = thread_cpu_s();
 	mmr_writer_free(c.w);
 	mmr_model_free(c.m);
 	free(params);

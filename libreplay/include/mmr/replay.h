@@ -61,6 +61,9 @@ struct mmr_replay_result {
 	struct mmr_replay_stats		replay;
 	uint64_t			mixed_blocks;	/* at the end */
 	uint64_t			span_ns;	/* model time from first to last event */
+	double				reader_cpu_s;	/* CPU of the thread that read the
+							 * recording (0: read in the model's) */
+	double				model_cpu_s;	/* CPU of the calling thread */
 };
 
 /**
