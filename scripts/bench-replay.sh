@@ -37,9 +37,10 @@ rate() { echo "$events / $1" | bc -l; }
 timed sqlite3 "$db" "SELECT count(*), sum(pfn), sum(gfp_flags) FROM mm_page_alloc WHERE run_id = $run;
 	SELECT count(*), sum(pfn) FROM mm_page_free WHERE run_id = $run"
 read_s=$secs read_cpu=$cpu
-timed "$MMR" replay -q "$db" --run "$run" --policy vanilla --no-alloc-stream --no-derive \
-	-o "$tmp/r1.db"
+timed "$MMR" replay -v "$db" --run "$run" --policy vanilla --no-alloc-stream --no-derive \
+	-o "$tmp/r1.db" 2>"$tmp/r1.log"
 lean_s=$secs lean_cpu=$cpu lean_rss=$rss
+threads=$(sed -n 's/^mmreplay replay: CPU: //p' "$tmp/r1.log")
 timed "$MMR" replay -q "$db" --run "$run" --policy vanilla --no-alloc-stream --no-derive \
 	--one-thread -o "$tmp/r0.db"
 one_s=$secs one_cpu=$cpu one_rss=$rss
@@ -63,5 +64,6 @@ row 'replay vanilla, counts only' "$lean_s" "$lean_cpu" "$lean_rss"
 row 'replay vanilla, counts, one thread' "$one_s" "$one_cpu" "$one_rss"
 row 'replay defrag_mode, counts only' "$dm_s" "$dm_cpu" "$dm_rss"
 row 'replay vanilla, all events+storms' "$full_s" "$full_cpu" "$full_rss"
+printf 'threads of the counts-only vanilla   %s\n' "$threads"
 printf 'model per-page state               %d MiB (8 bytes x %s pages)\n' \
 	"$((pages * 8 / 1048576))" "$pages"
