@@ -160,6 +160,12 @@ int cmd_replay(int argc, char **argv)
 			(unsigned long long)res.workload.dropped_reclaim,
 			(unsigned long long)res.workload.dropped_compaction,
 			(unsigned long long)res.replay.skipped_reclaimed);
+	if (verbose && res.reader_cpu_s > 0)
+		fprintf(stderr, "mmreplay replay: CPU: %.2f s reading the recording, %.2f s "
+			"mapping its rows to owners, %.2f s in the model's thread\n",
+			res.reader_cpu_s, res.mapper_cpu_s, res.model_cpu_s);
+	else if (verbose)
+		fprintf(stderr, "mmreplay replay: CPU: %.2f s in one thread\n", res.model_cpu_s);
 	ret = EXIT_OK;
 out:
 	mmr_store_close(out);

@@ -353,6 +353,8 @@ MMR_API int mmr_stmt_step(struct mmr_stmt *s);
 /* Resets the statement for another execution and clears its bindings. */
 MMR_API void mmr_stmt_reset(struct mmr_stmt *s);
 MMR_API int64_t mmr_stmt_int(struct mmr_stmt *s, int col);
+/* mmr_stmt_step(), then columns 0 to @n - 1 of the row as integers into @out. */
+MMR_API int mmr_stmt_step_ints(struct mmr_stmt *s, int n, int64_t *out);
 MMR_API double mmr_stmt_double(struct mmr_stmt *s, int col);
 /* Borrowed until the next step/reset/free of @s; NULL for SQL NULL. */
 MMR_API const char *mmr_stmt_text(struct mmr_stmt *s, int col);

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include "model-local.h"
 
 static const char *const zone_names[MMR_MODEL_MAX_ZONES] = { "DMA", "DMA32", "Normal", "Movable" };
@@ -348,6 +349,42 @@ static int check_config(const struct mmr_model_config *cfg)
 	return 0;
 }
 
+/*
+ * Large zeroed tables: the page state and the owner table. The page state is read at
+ * random (a free reads its buddy and the buddy's list neighbours), and with 4 KiB
+ * pages nearly each such read also missed the TLB: @huge asks for huge pages, which
+ * removes those walks where THP is "madvise" or "always". The owner table is read
+ * mostly in order and gets none: fresh huge pages cost more to fault in than the
+ * walks they save there (measured: see replay/README.md).
+ */
+#define TABLE_ALIGN	(2ul << 20)
+
+static size_t table_bytes(size_t bytes)
+{
+	return (bytes + TABLE_ALIGN - 1) & ~(TABLE_ALIGN - 1);
+}
+
+void *model_table_alloc(size_t bytes, bool huge)
+{
+	void *p;
+
+	if (!bytes)
+		bytes = 1;
+	p = mmap(NULL, table_bytes(bytes), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (huge)
+		madvise(p, table_bytes(bytes), MADV_HUGEPAGE);
+	return p;
+}
+
+void model_table_free(void *p, size_t bytes)
+{
+	if (p)
+		munmap(p, table_bytes(bytes ? bytes : 1));
+}
+
 int mmr_model_new(const struct mmr_model_config *cfg, struct mmr_model **out)
 {
 	struct mmr_model *m;
@@ -379,7 +416,7 @@ int mmr_model_new(const struct mmr_model_config *cfg, struct mmr_model **out)
 			z->nr_pages = (uint32_t)zc->spanned_pages;
 			z->nr_blocks = z->nr_pages / PB_PAGES;
 			z->managed = zc->managed_pages ? zc->managed_pages : zc->spanned_pages;
-			z->pages = malloc(sizeof(*z->pages) * z->nr_pages);
+			z->pages = model_table_alloc(sizeof(*z->pages) * z->nr_pages, true);
 			z->blocks = malloc(sizeof(*z->blocks) * z->nr_blocks);
 			if (!z->pages || !z->blocks) {
 				mmr_model_free(m);
@@ -423,10 +460,11 @@ void mmr_model_free(struct mmr_model *m)
 		return;
 	spb_model_release(m);
 	for (unsigned int i = 0; i < MMR_MODEL_MAX_ZONES; i++) {
-		free(m->zones[i].pages);
+		model_table_free(m->zones[i].pages, sizeof(*m->zones[i].pages) *
+				 m->zones[i].nr_pages);
 		free(m->zones[i].blocks);
 	}
-	free(m->owners);
+	model_table_free(m->owners, sizeof(*m->owners) * m->nr_owner_slots);
 	free(m);
 }
 

@@ -378,6 +378,8 @@ static inline bool model_owner_live(const struct mmr_model *m, uint32_t owner)
 {
 	return owner < m->nr_owner_slots && (m->owners[owner].loc & OWNER_LIVE);
 }
+void *model_table_alloc(size_t bytes, bool huge);
+void model_table_free(void *p, size_t bytes);
 void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx);
 void model_owner_locate(const struct mmr_model *m, uint32_t owner, struct model_zone **z,
 			uint32_t *idx);

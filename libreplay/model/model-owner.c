@@ -9,10 +9,35 @@
 #include <stdlib.h>
 #include "model-local.h"
 
+/* owner slots in 4 KiB of the table */
+#define OWNER_PAGE_SLOTS	(4096 / sizeof(struct model_owner))
+
+/* The table, grown to @n slots; the new ones are zero (no live owner). */
+static int owners_resize(struct mmr_model *m, uint64_t n)
+{
+	struct model_owner *o = model_table_alloc(sizeof(*o) * n, false);
+
+	if (!o)
+		return -ENOMEM;
+	if (m->nr_owner_slots)
+		memcpy(o, m->owners, sizeof(*o) * m->nr_owner_slots);
+	/*
+	 * Owner ids are taken in order and every allocation reads its slot before
+	 * writing it: a fresh page would first map the shared zero page and then fault
+	 * again on the write, which also flushes the TLB of every CPU running the
+	 * replay (its reader thread). Writing each page once here faults it in once.
+	 */
+	for (uint64_t i = m->nr_owner_slots; i < n; i += OWNER_PAGE_SLOTS)
+		*(volatile uint32_t *)&o[i].loc = 0;
+	model_table_free(m->owners, sizeof(*o) * m->nr_owner_slots);
+	m->owners = o;
+	m->nr_owner_slots = n;
+	return 0;
+}
+
 /* Makes room for @owner in the table (dense ids; the table doubles). */
 int model_owner_reserve(struct mmr_model *m, uint32_t owner)
 {
-	struct model_owner *o;
 	uint64_t n = m->nr_owner_slots ? m->nr_owner_slots : 1024;
 
 	if (owner < m->nr_owner_slots)
@@ -23,33 +48,16 @@ int model_owner_reserve(struct mmr_model *m, uint32_t owner)
 		n *= 2;
 	if (n > (uint64_t)ONIL)
 		n = ONIL;
-	o = realloc(m->owners, sizeof(*o) * n);
-	if (!o)
-		return -ENOMEM;
-	memset(o + m->nr_owner_slots, 0, sizeof(*o) * (n - m->nr_owner_slots));
-	m->owners = o;
-	m->nr_owner_slots = n;
-	return 0;
+	return owners_resize(m, n);
 }
 
 int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)
 {
-	struct model_owner *o;
-
 	if (n > ONIL)
 		n = ONIL;
 	if (n <= m->nr_owner_slots)
 		return 0;
-	/* calloc, not realloc + memset: the tail stays untouched zero pages */
-	o = calloc(n, sizeof(*o));
-	if (!o)
-		return -ENOMEM;
-	if (m->nr_owner_slots)
-		memcpy(o, m->owners, sizeof(*o) * m->nr_owner_slots);
-	free(m->owners);
-	m->owners = o;
-	m->nr_owner_slots = n;
-	return 0;
+	return owners_resize(m, n);
 }
 
 void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx)

@@ -280,7 +280,24 @@ static unsigned int class_of_block(unsigned int bmt, unsigned int *alloc_mt)
 	}
 }
 
-#define POPULATE_AHEAD	16	/* LRU entries whose owner is fetched ahead */
+/* a class value no owner has: marks the owners already placed */
+#define NR_CLASS_DONE	0xff
+#define POPULATE_AHEAD	16	/* LRU entries whose page is fetched ahead */
+
+/* A pre-existing owner to be: its page, class and allocation migratetype. */
+struct new_owner {
+	uint32_t	idx;
+	uint8_t		class;
+	uint8_t		mt;
+};
+
+static void place_owner(struct mmr_model *m, struct model_zone *z, const struct new_owner *w,
+			uint32_t owner)
+{
+	prep_alloc_page(m, z, w->idx, 0, owner, w->class, w->class < MMR_CLASS_SLAB, w->mt,
+			A_PREEXIST);
+	model_owner_set(m, owner, z, w->idx);
+}
 
 /* Builds the zone from the layout: free lists, pre-existing owners, LRU order. */
 static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_model_zone_state *st,
@@ -288,7 +305,7 @@ static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_mo
 {
 	struct model_zone *z = L->z;
 	uint32_t n = 0, nlru = 0, *lru;
-	uint8_t *cls;		/* lru[i]'s class */
+	struct new_owner *own;
 	uint64_t top;
 	int err;
 
@@ -311,11 +328,12 @@ static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_mo
 			}
 		}
 	}
-	lru = malloc(sizeof(*lru) * (n ? n : 1) * 2);
-	cls = malloc(sizeof(*cls) * (n ? n : 1) * 2);
-	if (!lru || !cls) {
+	/* per owner, in pfn order: its page and class; the LRU ones are listed in lru[] */
+	own = malloc(sizeof(*own) * (n ? n : 1));
+	lru = malloc(sizeof(*lru) * (n ? n : 1));
+	if (!own || !lru) {
+		free(own);
 		free(lru);
-		free(cls);
 		return -ENOMEM;
 	}
 	n = 0;
@@ -331,37 +349,47 @@ static int build_zone(struct mmr_model *m, struct layout *L, const struct mmr_mo
 		class = class_of_block(bmt, &amt);
 		if (class == MMR_CLASS_FILE && model_rand(m) % 1000 < st->anon_permille)
 			class = MMR_CLASS_ANON;
-		prep_alloc_page(m, z, i, 0, st->owner_base + n, class, class < MMR_CLASS_SLAB, amt,
-				A_PREEXIST);
-		model_owner_set(m, st->owner_base + n, z, i);
-		if (class < NR_LRU) {
-			cls[nlru] = (uint8_t)class;
-			lru[nlru++] = st->owner_base + n;
-		}
+		own[n] = (struct new_owner){ .idx = i, .class = (uint8_t)class,
+					     .mt = (uint8_t)amt };
+		if (class < NR_LRU)
+			lru[nlru++] = n;
 		n++;
 	}
 	if (!st->lru_by_pfn) {
 		for (uint32_t i = nlru; i > 1; i--) {
 			uint32_t j = (uint32_t)(model_rand(m) % i), t = lru[i - 1];
-			uint8_t c = cls[i - 1];
 
 			lru[i - 1] = lru[j];
 			lru[j] = t;
-			cls[i - 1] = cls[j];
-			cls[j] = c;
 		}
 	}
-	/* shuffled, the owners come in random order: fetch their entries ahead */
-	for (uint32_t i = 0; i < nlru; i++) {
-		if (i + POPULATE_AHEAD < nlru)
-			__builtin_prefetch(&m->owners[lru[i + POPULATE_AHEAD]]);
-		model_lru_add(m, lru[i], cls[i], 1);
+	/*
+	 * Owner ids follow the LRU order, oldest first, and the owners off the LRU come
+	 * after them (the ids of pre-existing memory are labels nothing else reads): so
+	 * reclaim, which walks the LRU from the oldest, reads the owner table in order
+	 * instead of jumping through it at every step.
+	 */
+	for (uint32_t k = 0; k < nlru; k++) {
+		uint32_t o = st->owner_base + k;
+		struct new_owner *w = &own[lru[k]];
+
+		/* shuffled, they come in random order: fetch ahead, entry then page */
+		if (k + 2 * POPULATE_AHEAD < nlru)
+			__builtin_prefetch(&own[lru[k + 2 * POPULATE_AHEAD]]);
+		if (k + POPULATE_AHEAD < nlru)
+			__builtin_prefetch(&z->pages[own[lru[k + POPULATE_AHEAD]].idx]);
+		place_owner(m, z, w, o);
+		model_lru_add(m, o, w->class, 1);
+		w->class = NR_CLASS_DONE;
 	}
+	for (uint32_t w = 0, o = st->owner_base + nlru; w < n; w++)
+		if (own[w].class != NR_CLASS_DONE)
+			place_owner(m, z, &own[w], o++);
 	for (uint32_t b = 0; b < z->nr_blocks; b++)
 		if (z->blocks[b].mt == MT_HIGHATOMIC)
 			z->nr_reserved_highatomic += PB_PAGES;
+	free(own);
 	free(lru);
-	free(cls);
 	*nr_owners = n;
 	return 0;
 }

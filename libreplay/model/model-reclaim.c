@@ -35,7 +35,7 @@ uint64_t zone_reclaimable_pages(const struct mmr_model *m, const struct model_zo
  * Return: pages reclaimed.
  */
 /* LRU entries whose page state is fetched ahead of the scan (see lru_prefetch()). */
-#define LRU_AHEAD		8
+#define LRU_AHEAD		64
 
 /*
  * Starts loading the page state of the live owner @o, and returns the owner after it

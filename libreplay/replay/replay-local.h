@@ -28,6 +28,42 @@ struct replay_op {
 
 typedef int (*replay_op_fn)(const struct replay_op *op, void *arg);
 
+/* Who freed a page, as far as the trace tells (replay-workload.c explains). */
+enum free_ctx { CTX_WORKLOAD, CTX_RECLAIM, CTX_COMPACTION };
+
+/* A row of the recorded alloc/free stream, in trace order, its free's context told. */
+struct workload_row {
+	uint64_t	ts;
+	uint64_t	gfp;		/* alloc */
+	int64_t		pfn;		/* < 0: a failed allocation */
+	int32_t		pid;
+	uint8_t		is_free;
+	uint8_t		order;
+	uint8_t		ctx;		/* free: enum free_ctx */
+};
+
+typedef int (*workload_row_fn)(const struct workload_row *r, void *arg);
+/* A free row that comes later: a hint to start loading what it will need. */
+typedef void (*workload_hint_fn)(const struct workload_row *r, void *arg);
+
+/*
+ * The two stages of workload_extract(), for running them in two threads:
+ * workload_read() reads run @run_id in trace order and hands each alloc/free row to
+ * @fn (setting @ws's events_read and dropped_batched only); workload_map_row(), the
+ * @fn of a struct workload_map, turns rows into ops with owner ids from @first_owner
+ * (setting @ws's other counters). @hint may be NULL.
+ */
+int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
+		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws);
+struct workload_map;
+int workload_map_new(uint32_t first_owner, replay_op_fn fn, void *arg,
+		     struct mmr_workload_stats *ws, struct workload_map **out);
+int workload_map_row(const struct workload_row *r, void *map);
+void workload_map_hint(const struct workload_row *r, void *map);
+/* The same hint further ahead: loads only the directory slot workload_map_hint() reads. */
+void workload_map_hint_early(const struct workload_row *r, void *map);
+void workload_map_free(struct workload_map *map);
+
 /*
  * Reads run @run_id and hands each workload op to @fn. Owners are numbered from
  * @first_owner. Return: 0, @fn's non-zero value, or an error. @ws is filled in.

@@ -26,21 +26,30 @@
 
 enum { SRC_ALLOC, SRC_FREE, SRC_DR_BEGIN, SRC_DR_END, SRC_C_BEGIN, SRC_C_END, NR_SRC };
 
-static const char *const src_sql[NR_SRC] = {
-	("SELECT ts, seq, pid, pfn, \"order\", gfp_flags FROM mm_page_alloc "
-	 "WHERE run_id = ?1 ORDER BY ts, seq"),
-	"SELECT ts, seq, pid, pfn, \"order\" FROM mm_page_free WHERE run_id = ?1 ORDER BY ts, seq",
-	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_begin WHERE run_id = ?1 ORDER BY ts, seq",
-	"SELECT ts, seq, pid FROM mm_vmscan_direct_reclaim_end WHERE run_id = ?1 ORDER BY ts, seq",
-	"SELECT ts, seq, pid FROM mm_compaction_begin WHERE run_id = ?1 ORDER BY ts, seq",
-	"SELECT ts, seq, pid FROM mm_compaction_end WHERE run_id = ?1 ORDER BY ts, seq",
+/*
+ * Each stream's table and columns: ts, pid, then pfn and order (alloc, free), gfp
+ * (alloc). seq is not read: it only breaks ties on ts between two streams (a few in
+ * a million rows), and computing it for every row cost a tenth of the reading; a tie
+ * looks it up (cursor_seq()).
+ */
+static const char *const src_table[NR_SRC] = {
+	"mm_page_alloc", "mm_page_free", "mm_vmscan_direct_reclaim_begin",
+	"mm_vmscan_direct_reclaim_end", "mm_compaction_begin", "mm_compaction_end",
 };
+static const char *const src_cols[NR_SRC] = {
+	"ts, pid, pfn, \"order\", gfp_flags", "ts, pid, pfn, \"order\"",
+	"ts, pid", "ts, pid", "ts, pid", "ts, pid",
+};
+static const int src_ncols[NR_SRC] = { 5, 4, 2, 2, 2, 2 };
 
 struct cursor {
 	struct mmr_stmt	*s;
+	struct mmr_stmt	*seq_s;		/* the seq of a row by (ts, rank), prepared on a tie */
+	int		src;		/* SRC_* */
 	bool		valid;
-	bool		has_seq;	/* seq read (only ties on ts need it) */
+	bool		has_seq;	/* seq looked up */
 	uint64_t	ts;
+	uint32_t	rank;		/* rows of this stream before this one on the same ts */
 	int64_t		seq;
 	int32_t		pid;
 	int64_t		pfn;
@@ -110,14 +119,14 @@ struct owner_queue {
 	size_t		head, len, cap;
 };
 
-struct extract {
+/* The reading stage: the recording's rows merged in trace order, frees classified. */
+struct reader {
 	struct mmr_store		*st;
 	int64_t				run_id;
-	replay_op_fn			fn;
+	workload_row_fn			fn;
 	void				*arg;
-	struct mmr_workload_stats	*ws;
-	uint32_t			next_owner;
-	struct pfn_map			map;
+	workload_hint_fn		hint;
+	int				err;		/* of a seq lookup */
 	struct task_ctx			*tasks;	/* open addressing by pid */
 	size_t				tasks_cap;
 	size_t				nr_tasks;
@@ -125,6 +134,15 @@ struct extract {
 	int				nr_kswapd;
 	int32_t				*kcompactd;
 	int				nr_kcompactd;
+};
+
+/* The mapping stage: rows to owners and ops. */
+struct workload_map {
+	replay_op_fn			fn;
+	void				*arg;
+	struct mmr_workload_stats	*ws;
+	uint32_t			next_owner;
+	struct pfn_map			map;
 	struct owner_queue		migrated[MMR_MODEL_NR_ORDERS];
 };
 
@@ -243,7 +261,7 @@ static void map_free(struct pfn_map *m)
 	free(m->dir);
 }
 
-static struct task_ctx *task_get(struct extract *x, int32_t pid)
+static struct task_ctx *task_get(struct reader *x, int32_t pid)
 {
 	if ((x->nr_tasks + 1) * 2 > x->tasks_cap) {
 		size_t cap = x->tasks_cap ? x->tasks_cap * 2 : 256;
@@ -315,7 +333,7 @@ static bool queue_pop(struct owner_queue *q, uint32_t *owner)
 }
 
 /* Loads the pids of kswapd and kcompactd: from their own events and from comm names. */
-static int load_daemon_pids(struct extract *x, const char *sql, int32_t **out, int *nr)
+static int load_daemon_pids(struct reader *x, const char *sql, int32_t **out, int *nr)
 {
 	struct mmr_stmt *s;
 	int rc, err;
@@ -360,84 +378,126 @@ static inline void map_prefetch(const struct pfn_map *m, uint64_t pfn)
 
 static int cursor_next(struct cursor *c, int src)
 {
-	int rc = mmr_stmt_step(c->s);
+	int64_t v[5];
+	int rc = mmr_stmt_step_ints(c->s, src_ncols[src], v);
 
 	if (rc <= 0) {
 		c->valid = false;
 		return rc;
 	}
+	c->rank = c->valid && (uint64_t)v[0] == c->ts ? c->rank + 1 : 0;
 	c->valid = true;
-	c->ts = (uint64_t)mmr_stmt_int(c->s, 0);
+	c->ts = (uint64_t)v[0];
 	c->has_seq = false;
-	c->pid = (int32_t)mmr_stmt_int(c->s, 2);
+	c->pid = (int32_t)v[1];
 	if (src == SRC_ALLOC || src == SRC_FREE) {
-		c->pfn = mmr_stmt_int(c->s, 3);
-		c->order = (unsigned int)mmr_stmt_int(c->s, 4);
-		if (c->order > MMR_MODEL_MAX_ORDER)
-			c->order = MMR_MODEL_MAX_ORDER;
+		c->pfn = v[2];
+		c->order = (uint64_t)v[3] > MMR_MODEL_MAX_ORDER ? MMR_MODEL_MAX_ORDER :
+			   (unsigned int)v[3];
 	}
 	if (src == SRC_ALLOC)
-		c->gfp = (uint64_t)mmr_stmt_int(c->s, 5);
+		c->gfp = (uint64_t)v[4];
 	return 1;
 }
 
-/* The seq of the row @c is on, read the first time a tie on ts asks for it. */
-static inline int64_t cursor_seq(struct cursor *c)
+/*
+ * The seq of the row @c is on, looked up the first time a tie on ts asks for it: the
+ * stream is in (ts, seq) order, so it is the seq of rank c->rank among the rows of
+ * that ts. An error is kept in *@err (the comparison then goes on with seq 0).
+ */
+static int64_t cursor_seq(struct reader *x, struct cursor *c)
 {
-	if (!c->has_seq) {
-		c->seq = mmr_stmt_int(c->s, 1);
-		c->has_seq = true;
+	char sql[200];
+	int rc;
+
+	if (c->has_seq)
+		return c->seq;
+	c->seq = 0;
+	c->has_seq = true;
+	if (!c->seq_s) {
+		snprintf(sql, sizeof(sql), "SELECT seq FROM %s WHERE run_id = ?1 AND ts = ?2 "
+			 "ORDER BY seq LIMIT 1 OFFSET ?3", src_table[c->src]);
+		rc = mmr_stmt_prepare(x->st, sql, &c->seq_s);
+		if (rc) {
+			x->err = rc;
+			return 0;
+		}
+	} else {
+		mmr_stmt_reset(c->seq_s);
 	}
+	mmr_stmt_bind_int(c->seq_s, 1, x->run_id);
+	mmr_stmt_bind_int(c->seq_s, 2, (int64_t)c->ts);
+	mmr_stmt_bind_int(c->seq_s, 3, c->rank);
+	rc = mmr_stmt_step(c->seq_s);
+	if (rc == 1)
+		c->seq = mmr_stmt_int(c->seq_s, 0);
+	else if (rc < 0)
+		x->err = rc;
 	return c->seq;
 }
 
-static int emit(struct extract *x, enum replay_op_kind kind, const struct cursor *c,
+/* Whether the row of @a comes before that of @b (trace order: ts, then seq). */
+static inline bool cursor_before(struct reader *x, struct cursor *a, struct cursor *b)
+{
+	return a->ts < b->ts || (a->ts == b->ts && cursor_seq(x, a) < cursor_seq(x, b));
+}
+
+/* The stream from @from on whose row comes first (the lowest on a tie), or -1. */
+static int earliest(struct reader *x, struct cursor *cur, int from)
+{
+	int best = -1;
+
+	for (int i = from; i < NR_SRC; i++)
+		if (cur[i].valid && (best < 0 || cursor_before(x, &cur[i], &cur[best])))
+			best = i;
+	return best;
+}
+
+static int emit(struct workload_map *x, enum replay_op_kind kind, const struct workload_row *r,
 		uint32_t owner, unsigned int order)
 {
 	struct replay_op op = {
-		.ts = c->ts, .owner = owner, .pid = c->pid, .kind = (uint8_t)kind,
-		.order = (uint8_t)order, .mt = MMR_MT_MOVABLE, .pfn = c->pfn,
+		.ts = r->ts, .owner = owner, .pid = r->pid, .kind = (uint8_t)kind,
+		.order = (uint8_t)order, .mt = MMR_MT_MOVABLE, .pfn = r->pfn,
 	};
 
 	if (kind == OP_ALLOC) {
-		op.gfp = c->gfp;
-		op.failed = c->pfn < 0;
+		op.gfp = r->gfp;
+		op.failed = r->pfn < 0;
 	}
 	return x->fn(&op, x->arg);
 }
 
-static int on_alloc(struct extract *x, const struct cursor *c)
+static int on_alloc(struct workload_map *x, const struct workload_row *r)
 {
 	uint32_t owner = x->next_owner++;
 	struct pfn_entry *e;
 	int err;
 
 	x->ws->allocs++;
-	if (c->pfn < 0) {
+	if (r->pfn < 0) {
 		x->ws->allocs_failed++;
-		return emit(x, OP_ALLOC, c, owner, c->order);
+		return emit(x, OP_ALLOC, r, owner, r->order);
 	}
-	e = map_find(&x->map, (uint64_t)c->pfn);
+	e = map_find(&x->map, (uint64_t)r->pfn);
 	if (e) {
 		/* allocated again without a traced free: the old block is gone */
 		uint32_t old = e->owner;
 
-		map_remove(&x->map, (uint64_t)c->pfn, e);
+		map_remove(&x->map, (uint64_t)r->pfn, e);
 		x->ws->frees_implicit++;
-		err = emit(x, OP_FREE, c, old, 0);
+		err = emit(x, OP_FREE, r, old, 0);
 		if (err)
 			return err;
 	}
-	err = map_insert(&x->map, (uint64_t)c->pfn, owner, c->order);
+	err = map_insert(&x->map, (uint64_t)r->pfn, owner, r->order);
 	if (err)
 		return err;
-	return emit(x, OP_ALLOC, c, owner, c->order);
+	return emit(x, OP_ALLOC, r, owner, r->order);
 }
 
-enum free_ctx { CTX_WORKLOAD, CTX_RECLAIM, CTX_COMPACTION };
-
 /* The whole block of @e has been freed in context @ctx. */
-static int block_freed(struct extract *x, const struct cursor *c, uint64_t head,
+static int block_freed(struct workload_map *x, const struct workload_row *r, uint64_t head,
 		       struct pfn_entry *e, enum free_ctx ctx)
 {
 	uint32_t owner = e->owner;
@@ -453,32 +513,17 @@ static int block_freed(struct extract *x, const struct cursor *c, uint64_t head,
 		return queue_push(&x->migrated[order], owner);
 	default:
 		x->ws->frees++;
-		return emit(x, OP_FREE, c, owner, order);
+		return emit(x, OP_FREE, r, owner, order);
 	}
 }
 
-static int on_free(struct extract *x, const struct cursor *c)
+static int on_free(struct workload_map *x, const struct workload_row *r)
 {
-	uint64_t pfn = (uint64_t)c->pfn, pages = 1ull << c->order;
-	enum free_ctx ctx = CTX_WORKLOAD;
+	uint64_t pfn = (uint64_t)r->pfn, pages = 1ull << r->order;
+	enum free_ctx ctx = (enum free_ctx)r->ctx;
 	struct pfn_entry *e;
 	uint64_t head = pfn;
 	uint32_t owner;
-
-	if (pid_in(x->kswapd, x->nr_kswapd, c->pid)) {
-		ctx = CTX_RECLAIM;
-	} else if (pid_in(x->kcompactd, x->nr_kcompactd, c->pid)) {
-		ctx = CTX_COMPACTION;
-	} else {
-		struct task_ctx *t = task_get(x, c->pid);
-
-		if (!t)
-			return -ENOMEM;
-		if (t->reclaim > 0)
-			ctx = CTX_RECLAIM;
-		else if (t->compact > 0)
-			ctx = CTX_COMPACTION;
-	}
 
 	e = map_find(&x->map, pfn);
 	if (!e) {
@@ -496,8 +541,8 @@ static int on_free(struct extract *x, const struct cursor *c)
 		}
 	}
 	if (e) {
-		if (pages >= e->remaining || (head == pfn && c->order >= e->order))
-			return block_freed(x, c, head, e, ctx);
+		if (pages >= e->remaining || (head == pfn && r->order >= e->order))
+			return block_freed(x, r, head, e, ctx);
 		e->remaining -= (uint16_t)pages;
 		x->ws->frees_partial++;
 		return 0;
@@ -511,15 +556,107 @@ static int on_free(struct extract *x, const struct cursor *c)
 		x->ws->dropped_compaction++;
 		return 0;
 	}
-	if (queue_pop(&x->migrated[c->order], &owner)) {
+	if (queue_pop(&x->migrated[r->order], &owner)) {
 		x->ws->frees_migrated++;
-		return emit(x, OP_FREE, c, owner, c->order);
+		return emit(x, OP_FREE, r, owner, r->order);
 	}
 	x->ws->frees_initial++;
-	return emit(x, OP_FREE_INITIAL, c, 0, c->order);
+	return emit(x, OP_FREE_INITIAL, r, 0, r->order);
 }
 
-static int on_context(struct extract *x, int src, const struct cursor *c)
+int workload_map_row(const struct workload_row *r, void *arg)
+{
+	struct workload_map *x = arg;
+
+	return r->is_free ? on_free(x, r) : on_alloc(x, r);
+}
+
+void workload_map_hint(const struct workload_row *r, void *arg)
+{
+	struct workload_map *x = arg;
+
+	if (r->is_free && r->pfn >= 0)
+		map_prefetch(&x->map, (uint64_t)r->pfn);
+}
+
+void workload_map_hint_early(const struct workload_row *r, void *arg)
+{
+	const struct pfn_map *m = &((struct workload_map *)arg)->map;
+
+	if (r->is_free && r->pfn >= 0 && m->cap)
+		__builtin_prefetch(&m->dir[hash64((uint64_t)r->pfn >> CHUNK_SHIFT) & (m->cap - 1)]);
+}
+
+int workload_map_new(uint32_t first_owner, replay_op_fn fn, void *arg,
+		     struct mmr_workload_stats *ws, struct workload_map **out)
+{
+	struct workload_map *x = calloc(1, sizeof(*x));
+
+	*out = x;
+	if (!x)
+		return -ENOMEM;
+	x->fn = fn;
+	x->arg = arg;
+	x->ws = ws;
+	x->next_owner = first_owner;
+	return 0;
+}
+
+void workload_map_free(struct workload_map *x)
+{
+	if (!x)
+		return;
+	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
+		free(x->migrated[o].v);
+	map_free(&x->map);
+	free(x);
+}
+
+/* Who freed the page of @c: reclaim, compaction, or the workload itself. */
+static int free_context(struct reader *x, const struct cursor *c, enum free_ctx *ctx)
+{
+	struct task_ctx *t;
+
+	*ctx = CTX_WORKLOAD;
+	if (pid_in(x->kswapd, x->nr_kswapd, c->pid)) {
+		*ctx = CTX_RECLAIM;
+		return 0;
+	}
+	if (pid_in(x->kcompactd, x->nr_kcompactd, c->pid)) {
+		*ctx = CTX_COMPACTION;
+		return 0;
+	}
+	t = task_get(x, c->pid);
+	if (!t)
+		return -ENOMEM;
+	if (t->reclaim > 0)
+		*ctx = CTX_RECLAIM;
+	else if (t->compact > 0)
+		*ctx = CTX_COMPACTION;
+	return 0;
+}
+
+/* The row the cursor of @src is on, for the mapping stage. */
+static int pass_row(struct reader *x, int src, const struct cursor *c)
+{
+	struct workload_row r = { .ts = c->ts, .pfn = c->pfn, .pid = c->pid,
+				  .order = (uint8_t)c->order };
+
+	if (src == SRC_ALLOC) {
+		r.gfp = c->gfp;
+	} else {
+		enum free_ctx ctx;
+		int err = free_context(x, c, &ctx);
+
+		if (err)
+			return err;
+		r.is_free = 1;
+		r.ctx = (uint8_t)ctx;
+	}
+	return x->fn(&r, x->arg);
+}
+
+static int on_context(struct reader *x, int src, const struct cursor *c)
 {
 	struct task_ctx *t = task_get(x, c->pid);
 
@@ -585,17 +722,16 @@ int workload_exists(struct mmr_store *st, int64_t run_id, bool *any)
 	return err;
 }
 
-int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
-		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws)
+int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
+		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws)
 {
-	struct extract x = { .st = st, .run_id = run_id, .fn = fn, .arg = arg, .ws = ws,
-			     .next_owner = first_owner };
+	struct reader x = { .st = st, .run_id = run_id, .fn = fn, .arg = arg, .hint = hint };
 	struct cursor cur[NR_SRC] = { 0 };
+	uint64_t events_read = 0;
 	char sql[160];
 	int64_t batched = 0;
-	int err = 0;
+	int other, err = 0;
 
-	memset(ws, 0, sizeof(*ws));
 	err = load_daemon_pids(&x,
 		"SELECT pid FROM mm_vmscan_kswapd_wake WHERE run_id = ?1 UNION "
 		"SELECT pid FROM mm_vmscan_kswapd_sleep WHERE run_id = ?1 UNION "
@@ -614,7 +750,12 @@ int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 	ws->dropped_batched = (uint64_t)batched;
 
 	for (int i = 0; !err && i < NR_SRC; i++) {
-		err = mmr_stmt_prepare(st, src_sql[i], &cur[i].s);
+		char q[240];
+
+		snprintf(q, sizeof(q), "SELECT %s FROM %s WHERE run_id = ?1 ORDER BY ts, seq",
+			 src_cols[i], src_table[i]);
+		cur[i].src = i;
+		err = mmr_stmt_prepare(st, q, &cur[i].s);
 		if (!err)
 			err = mmr_stmt_bind_int(cur[i].s, 1, run_id);
 		if (!err)
@@ -622,43 +763,64 @@ int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
 		if (err > 0)
 			err = 0;
 	}
+	/* the earliest row of the streams other than the allocations, which are most
+	 * rows: found again only when one of those streams moves on */
+	other = earliest(&x, cur, SRC_ALLOC + 1);
 	while (!err) {
-		int best = -1;
+		int best = other;
 
-		for (int i = 0; i < NR_SRC; i++) {
-			if (!cur[i].valid)
-				continue;
-			if (best < 0 || cur[i].ts < cur[best].ts ||
-			    (cur[i].ts == cur[best].ts &&
-			     cursor_seq(&cur[i]) < cursor_seq(&cur[best])))
-				best = i;
-		}
-		if (best < 0)
+		if (cur[SRC_ALLOC].valid &&
+		    (best < 0 || !cursor_before(&x, &cur[best], &cur[SRC_ALLOC])))
+			best = SRC_ALLOC;
+		err = x.err;
+		if (best < 0 || err)
 			break;
-		ws->events_read++;
-		if (best == SRC_ALLOC)
-			err = on_alloc(&x, &cur[best]);
-		else if (best == SRC_FREE)
-			err = on_free(&x, &cur[best]);
+		events_read++;
+		if (best == SRC_ALLOC || best == SRC_FREE)
+			err = pass_row(&x, best, &cur[best]);
 		else
 			err = on_context(&x, best, &cur[best]);
 		if (!err) {
 			err = cursor_next(&cur[best], best);
 			if (err > 0) {
-				if (best == SRC_FREE && cur[best].pfn >= 0)
-					map_prefetch(&x.map, (uint64_t)cur[best].pfn);
+				/* a free row waits behind the allocations before it: time
+				 * for the next stage to start loading what it will need */
+				if (best == SRC_FREE && hint) {
+					struct workload_row r = { .is_free = 1,
+								  .pfn = cur[best].pfn };
+
+					hint(&r, arg);
+				}
 				err = 0;
 			}
 		}
+		if (best != SRC_ALLOC && !err) {
+			other = earliest(&x, cur, SRC_ALLOC + 1);
+			err = x.err;
+		}
 	}
+	ws->events_read = events_read;
 
-	for (int i = 0; i < NR_SRC; i++)
+	for (int i = 0; i < NR_SRC; i++) {
 		mmr_stmt_free(cur[i].s);
-	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
-		free(x.migrated[o].v);
-	map_free(&x.map);
+		mmr_stmt_free(cur[i].seq_s);
+	}
 	free(x.tasks);
 	free(x.kswapd);
 	free(x.kcompactd);
+	return err;
+}
+
+int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
+		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws)
+{
+	struct workload_map *map;
+	int err;
+
+	memset(ws, 0, sizeof(*ws));
+	err = workload_map_new(first_owner, fn, arg, ws, &map);
+	if (!err)
+		err = workload_read(st, run_id, workload_map_row, workload_map_hint, map, ws);
+	workload_map_free(map);
 	return err;
 }

@@ -176,6 +176,17 @@ int64_t mmr_stmt_int(struct mmr_stmt *s, int col)
 	return sqlite3_column_int64(s->stmt, col);
 }
 
+int mmr_stmt_step_ints(struct mmr_stmt *s, int n, int64_t *out)
+{
+	int rc = mmr_stmt_step(s);
+
+	if (rc != 1)
+		return rc;
+	for (int i = 0; i < n; i++)
+		out[i] = sqlite3_column_int64(s->stmt, i);
+	return 1;
+}
+
 double mmr_stmt_double(struct mmr_stmt *s, int col)
 {
 	return sqlite3_column_double(s->stmt, col);

@@ -61,6 +61,10 @@ struct mmr_replay_result {
 	struct mmr_replay_stats		replay;
 	uint64_t			mixed_blocks;	/* at the end */
 	uint64_t			span_ns;	/* model time from first to last event */
+	double				reader_cpu_s;	/* CPU of the threads that read the
+							 * recording and mapped its rows to */
+	double				mapper_cpu_s;	/* owners (0: in the model's thread) */
+	double				model_cpu_s;	/* CPU of the calling thread */
 };
 
 /**
