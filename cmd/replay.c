@@ -30,6 +30,9 @@ static const char usage[] =
 	"      --no-derive       do not compute the storms tables for the new run\n"
 	"      --one-thread      read the recording in the model's thread (by default a\n"
 	"                        second thread reads it; the results are the same)\n"
+	"      --owner-ids N     reuse the ids of freed owners once N ids are taken\n"
+	"                        (default 16777216: 192 MiB of owner table; the results\n"
+	"                        are the same, reuse only bounds the table on long runs)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -v, --verbose         more detail on stderr\n"
 	"  -h, --help            show this help\n";
@@ -70,7 +73,7 @@ void cmd_print_replay(const struct mmr_replay_result *r, const char *policy)
 
 int cmd_replay(int argc, char **argv)
 {
-	enum { OPT_NO_ALLOC = 256, OPT_NO_DERIVE, OPT_ONE_THREAD, OPT_LIST };
+	enum { OPT_NO_ALLOC = 256, OPT_NO_DERIVE, OPT_ONE_THREAD, OPT_LIST, OPT_OWNER_IDS };
 	static const struct option opts[] = {
 		{ "policy", required_argument, NULL, 'p' },
 		{ "run", required_argument, NULL, 'r' },
@@ -79,6 +82,7 @@ int cmd_replay(int argc, char **argv)
 		{ "no-alloc-stream", no_argument, NULL, OPT_NO_ALLOC },
 		{ "no-derive", no_argument, NULL, OPT_NO_DERIVE },
 		{ "one-thread", no_argument, NULL, OPT_ONE_THREAD },
+		{ "owner-ids", required_argument, NULL, OPT_OWNER_IDS },
 		{ "list", no_argument, NULL, OPT_LIST },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -110,6 +114,15 @@ int cmd_replay(int argc, char **argv)
 		case OPT_NO_ALLOC: ro.no_alloc_stream = true; break;
 		case OPT_NO_DERIVE: ro.derive = false; break;
 		case OPT_ONE_THREAD: ro.one_thread = true; break;
+		case OPT_OWNER_IDS: {
+			char *end;
+			unsigned long long n = strtoull(optarg, &end, 10);
+
+			if (*end || !*optarg || !n || n > UINT32_MAX / 2)
+				return cmd_usage_error("bad --owner-ids '%s'", optarg);
+			ro.owner_ids = (uint32_t)n;
+			break;
+		}
 		case OPT_LIST: cmd_print_policies(stdout); free(sets); return EXIT_OK;
 		case 'q': quiet = 1; break;
 		case 'v': verbose++; break;
@@ -149,7 +162,7 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "mmreplay replay: workload: %llu allocations (%llu failed when "
 			"recorded), %llu frees, %llu partial, %llu of pre-trace memory, %llu after a "
 			"recorded migration, %llu implicit; dropped %llu reclaim and %llu compaction "
-			"frees; skipped %llu frees of model-reclaimed owners\n",
+			"frees; skipped %llu frees of model-reclaimed owners; %llu owner ids\n",
 			(unsigned long long)res.workload.allocs,
 			(unsigned long long)res.workload.allocs_failed,
 			(unsigned long long)res.workload.frees,
@@ -159,7 +172,8 @@ int cmd_replay(int argc, char **argv)
 			(unsigned long long)res.workload.frees_implicit,
 			(unsigned long long)res.workload.dropped_reclaim,
 			(unsigned long long)res.workload.dropped_compaction,
-			(unsigned long long)res.replay.skipped_reclaimed);
+			(unsigned long long)res.replay.skipped_reclaimed,
+			(unsigned long long)res.workload.owner_ids);
 	if (verbose && res.reader_cpu_s > 0)
 		fprintf(stderr, "mmreplay replay: CPU: %.2f s reading the recording, %.2f s "
 			"mapping its rows to owners, %.2f s in the model's thread\n",

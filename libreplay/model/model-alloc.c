@@ -524,9 +524,10 @@ int mmr_model_alloc(struct mmr_model *m, const struct mmr_model_req *req,
 	uint32_t idx = NIL;
 	int err;
 
-	err = check_req(m, req);
+	/* the table first: check_req() reads the owner's slot */
+	err = req->owner == ONIL ? -MMR_E_INVAL : model_owner_reserve(m, req->owner);
 	if (!err)
-		err = model_owner_reserve(m, req->owner);
+		err = check_req(m, req);
 	if (err)
 		return err;
 	res->pfn = -1;

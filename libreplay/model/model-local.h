@@ -338,6 +338,7 @@ struct mmr_model {
 
 	struct model_owner	*owners;
 	uint64_t		nr_owner_slots;
+	uint64_t		owners_touched;	/* slots whose page is written (owners_touch()) */
 	struct model_lru	lru[NR_LRU];
 
 	uint64_t		now;

@@ -21,34 +21,58 @@ static int owners_resize(struct mmr_model *m, uint64_t n)
 		return -ENOMEM;
 	if (m->nr_owner_slots)
 		memcpy(o, m->owners, sizeof(*o) * m->nr_owner_slots);
-	/*
-	 * Owner ids are taken in order and every allocation reads its slot before
-	 * writing it: a fresh page would first map the shared zero page and then fault
-	 * again on the write, which also flushes the TLB of every CPU running the
-	 * replay (its reader thread). Writing each page once here faults it in once.
-	 */
-	for (uint64_t i = m->nr_owner_slots; i < n; i += OWNER_PAGE_SLOTS)
-		*(volatile uint32_t *)&o[i].loc = 0;
 	model_table_free(m->owners, sizeof(*o) * m->nr_owner_slots);
 	m->owners = o;
+	m->owners_touched = m->nr_owner_slots;
 	m->nr_owner_slots = n;
 	return 0;
 }
 
-/* Makes room for @owner in the table (dense ids; the table doubles). */
+/* slots written ahead at a time (see owners_touch()) */
+#define OWNER_TOUCH_SLOTS	(64 * OWNER_PAGE_SLOTS)
+
+/*
+ * Every allocation reads its owner's slot before writing it. On a page of the table
+ * not yet written that read maps the shared zero page, and the write then faults
+ * again and flushes the TLB of every CPU running the model's process (a replay's
+ * reader thread). So the pages are written once, ahead of the ids in use: the table
+ * can be reserved large and costs memory only as far as the ids go.
+ */
+static void owners_touch(struct mmr_model *m, uint32_t owner)
+{
+	uint64_t end = (uint64_t)owner + 1;
+
+	if (end < m->owners_touched + OWNER_TOUCH_SLOTS)
+		end = m->owners_touched + OWNER_TOUCH_SLOTS;
+	if (end > m->nr_owner_slots)
+		end = m->nr_owner_slots;
+	/* past owners_touched the table is as mmap() gave it: zero, never read */
+	for (uint64_t i = m->owners_touched; i < end; i += OWNER_PAGE_SLOTS)
+		*(volatile uint32_t *)&m->owners[i].loc = 0;
+	m->owners_touched = end;
+}
+
+/* Makes room for @owner in the table (the table doubles) and writes its page. */
 int model_owner_reserve(struct mmr_model *m, uint32_t owner)
 {
 	uint64_t n = m->nr_owner_slots ? m->nr_owner_slots : 1024;
+	int err;
 
-	if (owner < m->nr_owner_slots)
+	if (owner < m->owners_touched)
 		return 0;
 	if (owner == ONIL)
 		return -MMR_E_INVAL;
-	while (n <= owner)
-		n *= 2;
-	if (n > (uint64_t)ONIL)
-		n = ONIL;
-	return owners_resize(m, n);
+	if (owner >= m->nr_owner_slots) {
+		while (n <= owner)
+			n *= 2;
+		if (n > (uint64_t)ONIL)
+			n = ONIL;
+		err = owners_resize(m, n);
+		if (err)
+			return err;
+	}
+	owners_touch(m, owner);
+	return 0;
 }
 
 int mmr_model_reserve_owners(struct mmr_model *m, uint64_t n)

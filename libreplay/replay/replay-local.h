@@ -11,6 +11,8 @@ enum replay_op_kind {
 	OP_ALLOC,		/* a new owner asks for 2^order pages */
 	OP_FREE,		/* an owner's block is freed */
 	OP_FREE_INITIAL,	/* pages allocated before the trace are freed */
+	OP_FORGET,		/* the workload no longer names the owner, which the model
+				 * keeps (a free the recorded kernel's reclaim did) */
 };
 
 /* One step of a workload, in trace time order. */
@@ -56,20 +58,20 @@ typedef void (*workload_hint_fn)(const struct workload_row *r, void *arg);
 int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws);
 struct workload_map;
-int workload_map_new(uint32_t first_owner, replay_op_fn fn, void *arg,
+int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn, void *arg,
 		     struct mmr_workload_stats *ws, struct workload_map **out);
 int workload_map_row(const struct workload_row *r, void *map);
 void workload_map_hint(const struct workload_row *r, void *map);
 /* The same hint further ahead: loads only the directory slot workload_map_hint() reads. */
 void workload_map_hint_early(const struct workload_row *r, void *map);
 void workload_map_free(struct workload_map *map);
-
 /*
- * Reads run @run_id and hands each workload op to @fn. Owners are numbered from
- * @first_owner. Return: 0, @fn's non-zero value, or an error. @ws is filled in.
+ * Gives @owner back for new allocations: neither the workload nor the model holds it
+ * any more. Once @reuse_after ids are taken, such ids are reused, so that the model's
+ * owner table stays as large as the owners live at once, not as the allocations of
+ * the whole recording.
  */
-int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
-		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws);
+int workload_map_release(struct workload_map *map, uint32_t owner);
 
 /* Number of rows the extraction will read (for progress; it reads them all). */
 int workload_size(struct mmr_store *st, int64_t run_id, uint64_t *rows);

@@ -36,18 +36,73 @@ struct replay_ctx {
 	uint64_t			first_ts, last_ts;
 	uint64_t			total, done;
 	uint32_t			owner_base;	/* added to the ops' owner ids */
+	uint64_t			model_pages;	/* of all the model's zones */
+	/* owner ids the workload gave up while the model still holds them: given back
+	 * to the mapping when the model frees them (by the ops' ids) */
+	struct workload_map		*map;
+	uint8_t				*released;
+	size_t				released_cap;
 };
 
 /*
  * A recorded free of an owner the model no longer holds (its reclaim took it, or the
- * model failed the request) has nothing to free: owner ids are never reused, so
- * liveness in the model says it.
+ * model failed the request) has nothing to free. An id is reused only once neither
+ * the workload nor the model holds it, so liveness in the model says it.
  */
 static bool model_holds(const struct replay_ctx *c, uint32_t owner)
 {
 	uint64_t pfn;
 
 	return mmr_model_owner_pfn(c->m, owner, &pfn) == 0;
+}
+
+/* The workload's owner @id (an op's) is held by neither side now: reuse it. */
+static int release_owner(struct replay_ctx *c, uint32_t id)
+{
+	if (id < c->released_cap)
+		c->released[id] = 0;
+	return workload_map_release(c->map, id);
+}
+
+/*
+ * The workload no longer names owner @id (an op's): reuse it now if the model does
+ * not hold it either, else when the model frees it (on_reclaim()).
+ */
+static int forget_owner(struct replay_ctx *c, uint32_t id)
+{
+	if (!model_holds(c, c->owner_base + id))
+		return release_owner(c, id);
+	if (id >= c->released_cap) {
+		size_t cap = c->released_cap ? c->released_cap : 4096;
+		uint8_t *v;
+
+		while (cap <= id)
+			cap *= 2;
+		v = realloc(c->released, cap);
+		if (!v)
+			return -ENOMEM;
+		memset(v + c->released_cap, 0, cap - c->released_cap);
+		c->released = v;
+		c->released_cap = cap;
+	}
+	c->released[id] = 1;
+	return 0;
+}
+
+/* Model hook: its reclaim freed @owner; an owner the workload gave up is reused. */
+static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int order)
+{
+	struct replay_ctx *c = arg;
+	uint32_t id = owner - c->owner_base;
+	int err;
+
+	(void)pfn;
+	(void)order;
+	if (owner < c->owner_base || id >= c->released_cap || !c->released[id])
+		return;
+	err = release_owner(c, id);
+	if (err && !c->event_err)
+		c->event_err = err;
 }
 
 /* The model's events, shifted onto the recording's clock, into the new run. */
@@ -92,6 +147,9 @@ static int on_op(const struct replay_op *op, void *arg)
 	uint64_t t;
 	int err = 0;
 
+	/* bookkeeping only: the model does nothing, not even move its clock */
+	if (op->kind == OP_FORGET)
+		return forget_owner(c, op->owner);
 	if (!c->started) {
 		c->base_ts = op->ts;
 		c->started = true;
@@ -119,15 +177,20 @@ static int on_op(const struct replay_op *op, void *arg)
 			c->res->replay.model_only++;
 			err = mmr_model_free_owner(c->m, owner, t, op->pid);
 		}
+		/* a failed request is not in the workload's pfn map either */
+		if (!err && op->failed)
+			err = release_owner(c, op->owner);
 		break;
 	}
 	case OP_FREE:
-		if (!model_holds(c, owner)) {
+		if (!model_holds(c, owner))
 			c->res->replay.skipped_reclaimed++;
-			break;
-		}
-		err = mmr_model_free_owner(c->m, owner, t, op->pid);
+		else
+			err = mmr_model_free_owner(c->m, owner, t, op->pid);
+		if (!err)
+			err = release_owner(c, op->owner);
 		break;
+
 	case OP_FREE_INITIAL: {
 		/* at the recorded pfn where the model has pre-existing pages there; the
 		 * rest (all of it where the model placed other pages) by type */
@@ -397,13 +460,24 @@ static void pipe_finish(struct op_pipe *p)
 	p->started = false;
 }
 
+/* Workload owner ids taken before freed ones are reused. */
+static uint32_t reuse_after(const struct replay_ctx *c)
+{
+	return c->opts->owner_ids ? c->opts->owner_ids : MMR_REPLAY_OWNER_IDS;
+}
+
 /*
- * Each recorded allocation takes a new owner id: the rows to read bound them, so the
- * model's owner table is sized once (ids past the last one used are never touched).
+ * The owner table, reserved (address space only: the model writes its pages as the
+ * ids reach them) for one id per row, or as many as are taken before ids are reused
+ * and the model's pages again, whichever is fewer; the model grows it if needed.
  */
 static int reserve_owners(struct replay_ctx *c, uint32_t first_owner)
 {
-	return mmr_model_reserve_owners(c->m, (uint64_t)first_owner + c->total + 1);
+	uint64_t n = (uint64_t)reuse_after(c) + c->model_pages;
+
+	if (c->total < n)
+		n = c->total;
+	return mmr_model_reserve_owners(c->m, (uint64_t)first_owner + n + 1);
 }
 
 static int ops_put(const struct replay_op *op, void *arg)
@@ -423,7 +497,9 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 {
 	struct workload_map *map;
 	bool first = true;
-	int err = workload_map_new(0, ops_put, p, p->ws, &map);
+	int err = workload_map_new(0, reuse_after(c), ops_put, p, p->ws, &map);
+
+	c->map = map;
 
 	while (!err) {
 		const struct workload_row *rows;
@@ -471,6 +547,7 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 		ring_release(&p->rows, err != 0);
 	}
 	workload_map_free(map);
+	c->map = NULL;
 	return err;
 }
 
@@ -483,11 +560,17 @@ static int run_workload(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 	c->owner_base = first_owner;
 	if (p->started)
 		return pipe_run(p, c);
-	c->owner_base = 0;
+	memset(ws, 0, sizeof(*ws));
 	err = workload_size(st, run_id, &c->total);
 	if (!err)
 		err = reserve_owners(c, first_owner);
-	return err ? err : workload_extract(st, run_id, first_owner, on_op, c, ws);
+	if (!err)
+		err = workload_map_new(0, reuse_after(c), on_op, c, ws, &c->map);
+	if (!err)
+		err = workload_read(st, run_id, workload_map_row, workload_map_hint, c->map, ws);
+	workload_map_free(c->map);
+	c->map = NULL;
+	return err;
 }
 
 /* Pid of a kernel thread of the recording, by comm prefix, or 0. */
@@ -557,6 +640,11 @@ static int build_model(struct mmr_store *st, int64_t run_id, const struct mmr_re
 		return err;
 	cfg.event_fn = on_event;
 	cfg.event_arg = c;
+	cfg.hooks.reclaim = on_reclaim;
+	cfg.hooks.arg = c;
+	c->model_pages = 0;
+	for (unsigned int z = 0; z < cfg.nr_zones; z++)
+		c->model_pages += cfg.zones[z].spanned_pages;
 	if (o->no_alloc_stream)
 		cfg.event_skip = 1ull << MMR_EV_PAGE_ALLOC | 1ull << MMR_EV_PAGE_FREE |
 				 1ull << MMR_EV_PAGE_ALLOC_ZONE_LOCKED | 1ull << MMR_EV_PAGE_PCPU_DRAIN;
@@ -789,6 +877,7 @@ out:
 	res->model_cpu_s = thread_cpu_s() - pipe.mapper_cpu_s;
 	mmr_writer_free(c.w);
 	mmr_model_free(c.m);
+	free(c.released);
 	free(params);
 	for (int i = 0; i < 4; i++)
 		free(strings[i]);

@@ -141,7 +141,10 @@ struct workload_map {
 	replay_op_fn			fn;
 	void				*arg;
 	struct mmr_workload_stats	*ws;
-	uint32_t			next_owner;
+	uint32_t			next_owner;	/* never used yet */
+	uint32_t			reuse_after;	/* ids taken before reusing freed ones */
+	uint32_t			*free_ids;	/* released, to use again (a stack) */
+	size_t				nr_free, cap_free;
 	struct pfn_map			map;
 	struct owner_queue		migrated[MMR_MODEL_NR_ORDERS];
 };
@@ -468,9 +471,25 @@ static int emit(struct workload_map *x, enum replay_op_kind kind, const struct w
 	return x->fn(&op, x->arg);
 }
 
+int workload_map_release(struct workload_map *x, uint32_t owner)
+{
+	if (x->nr_free == x->cap_free) {
+		size_t cap = x->cap_free ? x->cap_free * 2 : 1024;
+		uint32_t *v = realloc(x->free_ids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		x->free_ids = v;
+		x->cap_free = cap;
+	}
+	x->free_ids[x->nr_free++] = owner;
+	return 0;
+}
+
 static int on_alloc(struct workload_map *x, const struct workload_row *r)
 {
-	uint32_t owner = x->next_owner++;
+	uint32_t owner = x->nr_free && x->next_owner >= x->reuse_after ?
+			 x->free_ids[--x->nr_free] : x->next_owner++;
 	struct pfn_entry *e;
 	int err;
 
@@ -507,7 +526,7 @@ static int block_freed(struct workload_map *x, const struct workload_row *r, uin
 	switch (ctx) {
 	case CTX_RECLAIM:
 		x->ws->dropped_reclaim++;
-		return 0;
+		return emit(x, OP_FORGET, r, owner, order);
 	case CTX_COMPACTION:
 		x->ws->dropped_compaction++;
 		return queue_push(&x->migrated[order], owner);
@@ -587,7 +606,7 @@ void workload_map_hint_early(const struct workload_row *r, void *arg)
 		__builtin_prefetch(&m->dir[hash64((uint64_t)r->pfn >> CHUNK_SHIFT) & (m->cap - 1)]);
 }
 
-int workload_map_new(uint32_t first_owner, replay_op_fn fn, void *arg,
+int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn, void *arg,
 		     struct mmr_workload_stats *ws, struct workload_map **out)
 {
 	struct workload_map *x = calloc(1, sizeof(*x));
@@ -595,6 +614,7 @@ int workload_map_new(uint32_t first_owner, replay_op_fn fn, void *arg,
 	*out = x;
 	if (!x)
 		return -ENOMEM;
+	x->reuse_after = reuse_after;
 	x->fn = fn;
 	x->arg = arg;
 	x->ws = ws;
@@ -606,9 +626,11 @@ void workload_map_free(struct workload_map *x)
 {
 	if (!x)
 		return;
+	x->ws->owner_ids = x->next_owner;
 	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
 		free(x->migrated[o].v);
 	map_free(&x->map);
+	free(x->free_ids);
 	free(x);
 }
 
@@ -808,19 +830,5 @@ int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 	free(x.tasks);
 	free(x.kswapd);
 	free(x.kcompactd);
-	return err;
-}
-
-int workload_extract(struct mmr_store *st, int64_t run_id, uint32_t first_owner,
-		     replay_op_fn fn, void *arg, struct mmr_workload_stats *ws)
-{
-	struct workload_map *map;
-	int err;
-
-	memset(ws, 0, sizeof(*ws));
-	err = workload_map_new(first_owner, fn, arg, ws, &map);
-	if (!err)
-		err = workload_read(st, run_id, workload_map_row, workload_map_hint, map, ws);
-	workload_map_free(map);
 	return err;
 }

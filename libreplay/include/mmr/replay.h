@@ -26,6 +26,10 @@ struct mmr_workload_stats {
 	uint64_t	dropped_compaction;	/* frees by kcompactd or inside compaction */
 	uint64_t	dropped_batched;	/* mm_page_free_batched duplicates */
 	uint64_t	events_read;		/* rows read from the recording */
+	uint64_t	owner_ids;		/* distinct owner ids the allocations took
+						 * (ids are reused once neither the workload
+						 * nor the model holds them; more of them when
+						 * the recording is read in a second thread) */
 };
 
 /* What a replay did besides the model's own counters. */
@@ -36,6 +40,13 @@ struct mmr_replay_stats {
 	uint64_t	initial_missing;	/* pre-trace frees the model had no memory for */
 	uint64_t	events_written;		/* model events stored */
 };
+
+/*
+ * Owner ids a replay takes before it reuses those of freed owners: reuse bounds the
+ * model's owner table (12 bytes an id) on long recordings, but ids taken again no
+ * longer follow the LRU's order, which slows reclaim's walk of the owner table.
+ */
+#define MMR_REPLAY_OWNER_IDS	(1u << 24)
 
 struct mmr_replay_opts {
 	const char		*policy;	/* model preset: "vanilla", "defrag_mode", ... */
@@ -49,6 +60,8 @@ struct mmr_replay_opts {
 	bool			one_thread;	/* read the recording in the model's thread
 						 * (otherwise in a second one, if the store
 						 * allows a second connection; same results) */
+	uint32_t		owner_ids;	/* reuse freed owner ids once this many
+						 * are taken (0: MMR_REPLAY_OWNER_IDS) */
 	mmr_progress_fn		progress;	/* done/total in recorded events */
 	void			*progress_arg;
 	volatile int		*stop;
