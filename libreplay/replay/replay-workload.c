@@ -143,8 +143,7 @@ struct workload_map {
 	struct mmr_workload_stats	*ws;
 	uint32_t			next_owner;	/* never used yet */
 	uint32_t			reuse_after;	/* ids taken before reusing freed ones */
-	uint32_t			*free_ids;	/* released, to use again (a stack) */
-	size_t				nr_free, cap_free;
+	struct owner_queue		freed;		/* released, to use again */
 	struct pfn_map			map;
 	struct owner_queue		migrated[MMR_MODEL_NR_ORDERS];
 };
@@ -473,25 +472,17 @@ static int emit(struct workload_map *x, enum replay_op_kind kind, const struct w
 
 int workload_map_release(struct workload_map *x, uint32_t owner)
 {
-	if (x->nr_free == x->cap_free) {
-		size_t cap = x->cap_free ? x->cap_free * 2 : 1024;
-		uint32_t *v = realloc(x->free_ids, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		x->free_ids = v;
-		x->cap_free = cap;
-	}
-	x->free_ids[x->nr_free++] = owner;
-	return 0;
+	return queue_push(&x->freed, owner);
 }
 
 static int on_alloc(struct workload_map *x, const struct workload_row *r)
 {
-	uint32_t owner = x->nr_free && x->next_owner >= x->reuse_after ?
-			 x->free_ids[--x->nr_free] : x->next_owner++;
 	struct pfn_entry *e;
+	uint32_t owner;
 	int err;
+
+	if (x->next_owner < x->reuse_after || !queue_pop(&x->freed, &owner))
+		owner = x->next_owner++;
 
 	x->ws->allocs++;
 	if (r->pfn < 0) {
@@ -630,7 +621,7 @@ void workload_map_free(struct workload_map *x)
 	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
 		free(x->migrated[o].v);
 	map_free(&x->map);
-	free(x->free_ids);
+	free(x->freed.v);
 	free(x);
 }
 
