@@ -524,8 +524,8 @@ int mmr_model_alloc(struct mmr_model *m, const struct mmr_model_req *req,
 	uint32_t idx = NIL;
 	int err;
 
-	/* the table first: check_req() reads the owner's slot */
-	err = req->owner == ONIL ? -MMR_E_INVAL : model_owner_reserve(m, req->owner);
+	/* the table first (ONIL is refused there): check_req() reads the owner's slot */
+	err = model_owner_reserve(m, req->owner);
 	if (!err)
 		err = check_req(m, req);
 	if (err)

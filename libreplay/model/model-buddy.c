@@ -335,13 +335,7 @@ static inline void drain_prefetch(const struct model_zone *z, uint32_t idx, unsi
 	if (b == NIL)
 		return;
 	if (!neighbours) {
-		/* and the pair's buddy, which buddy_merge_likely() reads after a free
-		 * that does not merge */
-		uint32_t hb = buddy_idx(z, idx < b ? idx : b, order + 1);
-
 		__builtin_prefetch(&z->pages[b]);
-		if (hb != NIL)
-			__builtin_prefetch(&z->pages[hb]);
 		return;
 	}
 	if (is_buddy(z, b, order)) {

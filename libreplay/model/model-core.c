@@ -497,7 +497,7 @@ void mmr_model_prefetch_owner(const struct mmr_model *m, uint32_t owner, bool pa
 	}
 	loc = m->owners[owner].loc;
 	if (loc & OWNER_LIVE)
-		__builtin_prefetch(&m->zones[(loc >> 28) & 3].pages[loc & LINK_MASK]);
+		__builtin_prefetch(&loc_zone(m, loc)->pages[loc & LINK_MASK]);
 }
 
 void mmr_model_stats(const struct mmr_model *m, struct mmr_model_stats *out)

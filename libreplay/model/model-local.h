@@ -379,6 +379,11 @@ static inline bool model_owner_live(const struct mmr_model *m, uint32_t owner)
 {
 	return owner < m->nr_owner_slots && (m->owners[owner].loc & OWNER_LIVE);
 }
+/* The zone of the block an owner's table entry @loc names (the page: loc & LINK_MASK). */
+static inline struct model_zone *loc_zone(const struct mmr_model *m, uint32_t loc)
+{
+	return (struct model_zone *)&m->zones[(loc >> 28) & 3];
+}
 void *model_table_alloc(size_t bytes, bool huge);
 void model_table_free(void *p, size_t bytes);
 void model_owner_set(struct mmr_model *m, uint32_t owner, struct model_zone *z, uint32_t idx);

@@ -96,7 +96,7 @@ void model_owner_locate(const struct mmr_model *m, uint32_t owner, struct model_
 {
 	uint32_t loc = m->owners[owner].loc;
 
-	*z = (struct model_zone *)&m->zones[(loc >> 28) & 3];
+	*z = loc_zone(m, loc);
 	*idx = loc & LINK_MASK;
 }
 

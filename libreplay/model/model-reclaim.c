@@ -52,7 +52,7 @@ static inline uint32_t lru_prefetch(const struct mmr_model *m, uint32_t o)
 	loc = m->owners[o].loc;
 	if (!(loc & OWNER_LIVE))
 		return ONIL;
-	__builtin_prefetch(&m->zones[(loc >> 28) & 3].pages[loc & LINK_MASK]);
+	__builtin_prefetch(&loc_zone(m, loc)->pages[loc & LINK_MASK]);
 	return m->owners[o].next;
 }
 
