@@ -49,11 +49,12 @@ typedef int (*workload_row_fn)(const struct workload_row *r, void *arg);
 typedef void (*workload_hint_fn)(const struct workload_row *r, void *arg);
 
 /*
- * The two stages of workload_extract(), for running them in two threads:
- * workload_read() reads run @run_id in trace order and hands each alloc/free row to
- * @fn (setting @ws's events_read and dropped_batched only); workload_map_row(), the
- * @fn of a struct workload_map, turns rows into ops with owner ids from @first_owner
- * (setting @ws's other counters). @hint may be NULL.
+ * A recorded run becomes a workload in two stages, chained by a call or run in two
+ * threads: workload_read() reads run @run_id in trace order and hands each alloc/free
+ * row to @fn (setting @ws's events_read and dropped_batched only), and @hint, if not
+ * NULL, a free row it has read ahead; workload_map_row(), the @fn of a struct
+ * workload_map, turns rows into ops with owner ids from @first_owner (setting @ws's
+ * other counters).
  */
 int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws);

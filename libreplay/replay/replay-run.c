@@ -190,7 +190,6 @@ static int on_op(const struct replay_op *op, void *arg)
 		if (!err)
 			err = release_owner(c, op->owner);
 		break;
-
 	case OP_FREE_INITIAL: {
 		/* at the recorded pfn where the model has pre-existing pages there; the
 		 * rest (all of it where the model placed other pages) by type */
@@ -367,7 +366,8 @@ struct op_pipe {
 	bool				started;
 	pthread_t			reader;
 	struct ring			rows;		/* struct workload_row, reader -> model */
-	uint64_t			total;		/* workload_size(), under rows.lock */
+	uint64_t			total;		/* workload_size(), set before the first
+							 * row is handed over */
 	struct mmr_store		*st;		/* the reader's connection */
 	int64_t				run_id;
 	struct mmr_workload_stats	*ws;
@@ -408,8 +408,8 @@ static void *pipe_reader(void *arg)
 	bool stop;
 	int err = workload_size(p->st, p->run_id, &total);
 
-	pthread_mutex_lock(&p->rows.lock);
 	p->total = total;
+	pthread_mutex_lock(&p->rows.lock);
 	stop = p->rows.stop;
 	pthread_mutex_unlock(&p->rows.lock);
 	if (!err && !stop)
@@ -488,10 +488,44 @@ static int ops_put(const struct replay_op *op, void *arg)
 	return 0;
 }
 
+/* Runs on_op() over @n ops, loading the owner and page of each free a few ops ahead. */
+static int run_ops(struct replay_ctx *c, const struct replay_op *ops, unsigned int n)
+{
+	int err = 0;
+
+	for (unsigned int i = 0; i < n && !err; i++) {
+		/* the owners freed a few ops on: table entry first, then page */
+		if (i + 2 * PREFETCH_AHEAD < n && ops[i + 2 * PREFETCH_AHEAD].kind == OP_FREE)
+			mmr_model_prefetch_owner(c->m, c->owner_base +
+						 ops[i + 2 * PREFETCH_AHEAD].owner, false);
+		if (i + PREFETCH_AHEAD < n && ops[i + PREFETCH_AHEAD].kind == OP_FREE)
+			mmr_model_prefetch_owner(c->m, c->owner_base +
+						 ops[i + PREFETCH_AHEAD].owner, true);
+		err = on_op(&ops[i], c);
+	}
+	return err;
+}
+
+/* Maps rows [@r, @end) of a block into p->ops, loading the pfn map's entries ahead. */
+static int map_rows(struct op_pipe *p, struct workload_map *map,
+		    const struct workload_row *rows, unsigned int r, unsigned int end)
+{
+	int err = 0;
+
+	p->nr_ops = 0;
+	for (; r < end && !err; r++) {
+		if (r + 2 * PREFETCH_AHEAD < end)
+			workload_map_hint_early(&rows[r + 2 * PREFETCH_AHEAD], map);
+		if (r + PREFETCH_AHEAD < end)
+			workload_map_hint(&rows[r + PREFETCH_AHEAD], map);
+		err = workload_map_row(&rows[r], map);
+	}
+	return err;
+}
+
 /*
- * Model side: maps each block of rows to ops (a row gives at most two, and the block
- * holds RING_BLOCK / 2 rows at a time), then runs on_op() over them, loading the
- * owner and page of each free a few ops ahead.
+ * Model side: maps each block of rows to ops (a row gives at most two, so
+ * RING_BLOCK / 2 rows at a time), then runs them.
  */
 static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 {
@@ -500,49 +534,30 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 	int err = workload_map_new(0, reuse_after(c), ops_put, p, p->ws, &map);
 
 	c->map = map;
-
 	while (!err) {
 		const struct workload_row *rows;
 		unsigned int n;
 		int end_err = 0;
-		double t0;
 
 		rows = ring_take(&p->rows, &n, &end_err);
 		if (!rows) {
 			err = end_err;
 			break;
 		}
-		pthread_mutex_lock(&p->rows.lock);
-		c->total = p->total;
-		pthread_mutex_unlock(&p->rows.lock);
-		if (first)
+		if (first) {
+			/* set before the reader's first row: ring_take() ordered it */
+			c->total = p->total;
 			err = reserve_owners(c, c->owner_base);
-		first = false;
-		for (unsigned int r = 0; r < n && !err;) {
-			const struct replay_op *ops = p->ops;
-			unsigned int end = r + RING_BLOCK / 2 < n ? r + RING_BLOCK / 2 : n, k;
+			first = false;
+		}
+		for (unsigned int r = 0; r < n && !err; r += RING_BLOCK / 2) {
+			unsigned int end = r + RING_BLOCK / 2 < n ? r + RING_BLOCK / 2 : n;
+			double t0 = thread_cpu_s();
 
-			t0 = thread_cpu_s();
-			p->nr_ops = 0;
-			for (; r < end && !err; r++) {
-				if (r + 2 * PREFETCH_AHEAD < end)
-					workload_map_hint_early(&rows[r + 2 * PREFETCH_AHEAD], map);
-				if (r + PREFETCH_AHEAD < end)
-					workload_map_hint(&rows[r + PREFETCH_AHEAD], map);
-				err = workload_map_row(&rows[r], map);
-			}
-			k = p->nr_ops;
+			err = map_rows(p, map, rows, r, end);
 			p->mapper_cpu_s += thread_cpu_s() - t0;
-			for (unsigned int i = 0; i < k && !err; i++) {
-				/* the owners freed a few ops on: table entry first, then page */
-				if (i + 2 * PREFETCH_AHEAD < k && ops[i + 2 * PREFETCH_AHEAD].kind == OP_FREE)
-					mmr_model_prefetch_owner(c->m, c->owner_base +
-								 ops[i + 2 * PREFETCH_AHEAD].owner, false);
-				if (i + PREFETCH_AHEAD < k && ops[i + PREFETCH_AHEAD].kind == OP_FREE)
-					mmr_model_prefetch_owner(c->m, c->owner_base +
-								 ops[i + PREFETCH_AHEAD].owner, true);
-				err = on_op(&ops[i], c);
-			}
+			if (!err)
+				err = run_ops(c, p->ops, p->nr_ops);
 		}
 		ring_release(&p->rows, err != 0);
 	}

@@ -125,7 +125,6 @@ struct reader {
 	int64_t				run_id;
 	workload_row_fn			fn;
 	void				*arg;
-	workload_hint_fn		hint;
 	int				err;		/* of a seq lookup */
 	struct task_ctx			*tasks;	/* open addressing by pid */
 	size_t				tasks_cap;
@@ -156,18 +155,27 @@ static inline size_t hash64(uint64_t k)
 	return (size_t)k;
 }
 
-static struct pfn_chunk *chunk_find(struct pfn_map *m, uint64_t key)
+/* The chunk of @key by the directory alone, or NULL. */
+static struct pfn_chunk *dir_find(const struct pfn_map *m, uint64_t key)
 {
-	if (m->last && m->last->key == key)
-		return m->last;
 	if (!m->cap)
 		return NULL;
-	for (size_t i = hash64(key) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
-		if (!m->dir[i].c)
-			return NULL;
+	for (size_t i = hash64(key) & (m->cap - 1); m->dir[i].c; i = (i + 1) & (m->cap - 1))
 		if (m->dir[i].key == key)
-			return m->last = m->dir[i].c;
-	}
+			return m->dir[i].c;
+	return NULL;
+}
+
+static struct pfn_chunk *chunk_find(struct pfn_map *m, uint64_t key)
+{
+	struct pfn_chunk *c;
+
+	if (m->last && m->last->key == key)
+		return m->last;
+	c = dir_find(m, key);
+	if (c)
+		m->last = c;
+	return c;
 }
 
 static struct pfn_entry *map_find(struct pfn_map *m, uint64_t pfn)
@@ -366,20 +374,15 @@ static int load_daemon_pids(struct reader *x, const char *sql, int32_t **out, in
  */
 static inline void map_prefetch(const struct pfn_map *m, uint64_t pfn)
 {
-	uint64_t key = pfn >> CHUNK_SHIFT;
+	struct pfn_chunk *c = dir_find(m, pfn >> CHUNK_SHIFT);
 
-	if (!m->cap)
-		return;
-	for (size_t i = hash64(key) & (m->cap - 1); m->dir[i].c; i = (i + 1) & (m->cap - 1)) {
-		if (m->dir[i].key == key) {
-			__builtin_prefetch(&m->dir[i].c->e[pfn & (CHUNK_PFNS - 1)]);
-			return;
-		}
-	}
+	if (c)
+		__builtin_prefetch(&c->e[pfn & (CHUNK_PFNS - 1)]);
 }
 
-static int cursor_next(struct cursor *c, int src)
+static int cursor_next(struct cursor *c)
 {
+	int src = c->src;
 	int64_t v[5];
 	int rc = mmr_stmt_step_ints(c->s, src_ncols[src], v);
 
@@ -738,7 +741,7 @@ int workload_exists(struct mmr_store *st, int64_t run_id, bool *any)
 int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws)
 {
-	struct reader x = { .st = st, .run_id = run_id, .fn = fn, .arg = arg, .hint = hint };
+	struct reader x = { .st = st, .run_id = run_id, .fn = fn, .arg = arg };
 	struct cursor cur[NR_SRC] = { 0 };
 	uint64_t events_read = 0;
 	char sql[160];
@@ -772,7 +775,7 @@ int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		if (!err)
 			err = mmr_stmt_bind_int(cur[i].s, 1, run_id);
 		if (!err)
-			err = cursor_next(&cur[i], i);
+			err = cursor_next(&cur[i]);
 		if (err > 0)
 			err = 0;
 	}
@@ -794,7 +797,7 @@ int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		else
 			err = on_context(&x, best, &cur[best]);
 		if (!err) {
-			err = cursor_next(&cur[best], best);
+			err = cursor_next(&cur[best]);
 			if (err > 0) {
 				/* a free row waits behind the allocations before it: time
 				 * for the next stage to start loading what it will need */

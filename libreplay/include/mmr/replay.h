@@ -74,10 +74,11 @@ struct mmr_replay_result {
 	struct mmr_replay_stats		replay;
 	uint64_t			mixed_blocks;	/* at the end */
 	uint64_t			span_ns;	/* model time from first to last event */
-	double				reader_cpu_s;	/* CPU of the threads that read the
-							 * recording and mapped its rows to */
-	double				mapper_cpu_s;	/* owners (0: in the model's thread) */
-	double				model_cpu_s;	/* CPU of the calling thread */
+	double				reader_cpu_s;	/* CPU of the thread that read the
+							 * recording (0: read in the calling one) */
+	double				mapper_cpu_s;	/* of the calling thread in mapping the
+							 * rows to owners (0 when reading there) */
+	double				model_cpu_s;	/* of the calling thread, the rest */
 };
 
 /**
