@@ -9,9 +9,10 @@
  * struct mmr_event, in (ts, seq) order. Phase 2 (timed with CLOCK_PROCESS_CPUTIME_ID,
  * system time from getrusage) writes them through mmr_writer_add() into NEW.db,
  * created as `mmreplay record --bpf` creates its store: MMR_STORE_CREATE, then
- * PRAGMA synchronous = FULL and cache_size = -32768, one transaction committed every COMMIT_MS (default
- * 1000, the collector's) of event time with the run's counters updated before each
- * commit, the writer flushed and the run finished at the end, the store closed.
+ * MMR_RECORD_STORE_PRAGMAS, one transaction committed every COMMIT_MS (default
+ * MMR_RECORD_COMMIT_MS, the collector's) of event time with the run's counters
+ * updated before each commit, the writer flushed and the run finished at the end, the
+ * store closed.
  * Only event rows are written: no host samples, snapshots, facts or cgroup rows, so
  * the figure is a lower bound of what a collector storing these rows pays. -p replaces
  * the collector's pragmas (e.g. "PRAGMA synchronous = OFF"), to see what they weigh.
@@ -32,12 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 #include "mmr.h"
-
-/*
- * The BPF collector's settings for its store (libreplay/ingest/ingest-bpf.c,
- * mmr_bpf_run()): keep them in step with it.
- */
-#define COLLECTOR_PRAGMAS	"PRAGMA synchronous = FULL; PRAGMA cache_size = -32768"
 
 struct floor_rows {
 	struct mmr_event	*ev;
@@ -159,21 +154,26 @@ static int key_cmp(const void *a, const void *b)
 }
 
 /*
- * Puts the rows in @keys' order, so that the timed phase reads them as a collector
- * reads its records, one after the other, not scattered over a large array.
+ * Puts the rows in (ts, seq) order, laid out in that order, so that the timed phase
+ * reads them as a collector reads its records, one after the other, not scattered
+ * over a large array. The seqs are not needed after.
  */
-static void sort_rows(struct floor_rows *r, struct floor_key *keys)
+static void sort_rows(struct floor_rows *r)
 {
+	struct floor_key *keys = malloc(r->n * sizeof(*keys));
 	struct mmr_event *ev = malloc(r->n * sizeof(*ev));
 
-	if (!ev)
+	if (!keys || !ev)
 		die("sorting events", -ENOMEM);
-	for (size_t k = 0; k < r->n; k++) {
+	for (size_t i = 0; i < r->n; i++)
+		keys[i] = (struct floor_key){ r->ev[i].ts, r->seq[i], i };
+	qsort(keys, r->n, sizeof(*keys), key_cmp);
+	for (size_t k = 0; k < r->n; k++)
 		ev[k] = r->ev[keys[k].i];
-		r->seq[k] = keys[k].seq;
-		keys[k].i = k;
-	}
+	free(keys);
 	free(r->ev);
+	free(r->seq);
+	r->seq = NULL;
 	r->ev = ev;
 	r->cap = r->n;
 }
@@ -227,11 +227,11 @@ static void remove_store(const char *path)
 
 /*
  * Phase 2, timed: the collector's store, created anew at @path, and the rows through
- * the writer in @keys' order. Return: the CPU it took.
+ * the writer in their order. Return: the CPU it took.
  */
 static struct floor_time write_rows(const char *path, const char *pragmas,
-				    const struct floor_rows *rows, const struct floor_key *keys,
-				    uint64_t commit_ns, unsigned int *commits)
+				    const struct floor_rows *rows, uint64_t commit_ns,
+				    unsigned int *commits)
 {
 	struct mmr_run_info info = { .kind = "record", .source = "bpf", .clock = "mono" };
 	uint64_t last_commit, first = 0, last = 0;
@@ -260,9 +260,9 @@ static struct floor_time write_rows(const char *path, const char *pragmas,
 		err = checkpoint(st, run, 0, 0, 0);
 	if (err)
 		die(mmr_store_errmsg(st), err);
-	last_commit = rows->ev[keys[0].i].ts;
+	last_commit = rows->ev[0].ts;
 	for (size_t k = 0; k < rows->n; k++) {
-		const struct mmr_event *ev = &rows->ev[keys[k].i];
+		const struct mmr_event *ev = &rows->ev[k];
 
 		if (ev->ts - last_commit >= commit_ns) {
 			err = checkpoint(st, run, first, last, k);
@@ -300,11 +300,10 @@ int main(int argc, char **argv)
 {
 	struct mmr_store *src;
 	struct floor_rows rows = { 0 };
-	struct floor_key *keys;
 	struct floor_time *times;
 	int64_t run = 0;
-	uint64_t commit_ns = 1000 * 1000000ull;
-	const char *pragmas = COLLECTOR_PRAGMAS;
+	uint64_t commit_ns = MMR_RECORD_COMMIT_MS * 1000000ull;
+	const char *pragmas = MMR_RECORD_STORE_PRAGMAS;
 	unsigned int commits = 0;
 	int opt, err, reps = 1;
 
@@ -349,20 +348,13 @@ int main(int argc, char **argv)
 	mmr_store_close(src);
 	if (!rows.n)
 		die(argv[optind], -MMR_E_NO_DATA);
-	keys = malloc(rows.n * sizeof(*keys));
-	if (!keys)
-		die("sorting events", -ENOMEM);
-	for (size_t i = 0; i < rows.n; i++)
-		keys[i] = (struct floor_key){ rows.ev[i].ts, rows.seq[i], i };
-	qsort(keys, rows.n, sizeof(*keys), key_cmp);
-	sort_rows(&rows, keys);
+	sort_rows(&rows);
 	times = calloc((size_t)reps, sizeof(*times));
 	if (!times)
 		die("timing", -ENOMEM);
 
 	for (int i = 0; i < reps; i++)
-		times[i] = write_rows(argv[optind + 1], pragmas, &rows, keys, commit_ns,
-				      &commits);
+		times[i] = write_rows(argv[optind + 1], pragmas, &rows, commit_ns, &commits);
 	qsort(times, (size_t)reps, sizeof(*times), time_cmp);
 	/* the median pass (the lower one of the middle two for an even count) */
 	printf("events=%zu cpu_s=%.3f user_s=%.3f sys_s=%.3f us_per_event=%.3f commits=%u "
@@ -379,8 +371,6 @@ int main(int argc, char **argv)
 		free((char *)rows.ev[i].json);
 	}
 	free(rows.ev);
-	free(rows.seq);
-	free(keys);
 	free(times);
 	return 0;
 usage:

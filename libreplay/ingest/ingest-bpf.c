@@ -254,7 +254,7 @@ int mmr_bpf_open(const struct mmr_bpf_opts *opts, struct mmr_bpf **out)
 	if (!b->opts.sample_ms)
 		b->opts.sample_ms = 1000;
 	if (!b->opts.commit_ms)
-		b->opts.commit_ms = 1000;
+		b->opts.commit_ms = MMR_RECORD_COMMIT_MS;
 	rb_bytes = b->opts.ringbuf_bytes ? b->opts.ringbuf_bytes : 16u << 20;
 	if (rb_bytes < (size_t)page || (rb_bytes & (rb_bytes - 1))) {
 		mmr_err("ring buffer size %zu is not a power of two of at least a page", rb_bytes);
@@ -811,12 +811,7 @@ int mmr_bpf_run(struct mmr_bpf *b, struct mmr_store *st, int64_t *run_id,
 		info.kernel_release = u.release;
 	}
 	info.nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	/*
-	 * As the tracefs recorder: a commit is on disk when it returns, and a page cache
-	 * that holds a second of rows (the default 2 MiB spills dirty pages to the WAL
-	 * mid-transaction, rewrites them at commit and reads evicted ones back).
-	 */
-	err = mmr_store_exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768");
+	err = mmr_store_exec(st, MMR_RECORD_STORE_PRAGMAS);
 	if (!err)
 		err = mmr_store_begin(st);
 	if (err)

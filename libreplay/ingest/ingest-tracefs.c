@@ -444,7 +444,7 @@ int mmr_record_open(const struct mmr_record_opts *opts, struct mmr_recorder **ou
 	if (!r->opts.sample_ms)
 		r->opts.sample_ms = 1000;
 	if (!r->opts.commit_ms)
-		r->opts.commit_ms = 1000;
+		r->opts.commit_ms = MMR_RECORD_COMMIT_MS;
 	sb_init(&r->enabled);
 	sb_init(&r->missing);
 	snprintf(r->name, sizeof(r->name), "mmreplay-%d", (int)getpid());
@@ -1101,8 +1101,7 @@ int mmr_record_run(struct mmr_recorder *r, struct mmr_store *st, int64_t *run_id
 	}
 	info.clock = r->mono ? "mono" : "local";
 	info.nr_cpus = r->nr_cpus;
-	/* power-cut safety: a commit is on disk when it returns */
-	err = mmr_store_exec(st, "PRAGMA synchronous = FULL; PRAGMA cache_size = -32768");
+	err = mmr_store_exec(st, MMR_RECORD_STORE_PRAGMAS);
 	if (!err)
 		err = mmr_store_begin(st);
 	if (err)

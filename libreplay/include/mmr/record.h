@@ -163,6 +163,15 @@ struct mmr_record_status {
 	uint64_t	undecodable;		/* records the decoder could not read */
 };
 
+/*
+ * How both recorders (tracefs and BPF) set up their store: a commit is on disk when
+ * it returns, and the page cache holds a second of rows (the default 2 MiB spills
+ * dirty pages to the WAL mid-transaction, rewrites them at commit and reads evicted
+ * ones back); and their default longest time between commits.
+ */
+#define MMR_RECORD_STORE_PRAGMAS	"PRAGMA synchronous = FULL; PRAGMA cache_size = -32768"
+#define MMR_RECORD_COMMIT_MS		1000
+
 /**
  * struct mmr_record_opts - how to record. Zero is the default for every field.
  * @events: "system:event", "system/event", "system" (all of its events) or a bare
@@ -172,7 +181,8 @@ struct mmr_record_status {
  *	the events; replay needs them) from the default set.
  * @buffer_kb: ring buffer per CPU in KiB (default 16384).
  * @sample_ms: period of the /proc/vmstat and /proc/pressure/memory samples (1000).
- * @commit_ms: longest time between commits (1000): what a crash can lose.
+ * @commit_ms: longest time between commits (MMR_RECORD_COMMIT_MS): what a crash can
+ *	lose.
  * @should_stop: polled between reads (every few ms); non-zero ends the recording
  *	cleanly. NULL: record until the stop flag is set.
  * @status: called about twice a second while recording (NULL for none).
