@@ -71,6 +71,16 @@ static void test_reserve_owners(void **state)
 	assert_int_equal(mmr_model_owner_pfn(m, 2999999, &pfn), 0);
 	assert_int_equal(pfn, (uint64_t)res.pfn);
 	assert_int_equal(mmr_model_check(m), 0);
+	/* past the reserve the table grows again, its pages written as ids reach them */
+	req = test_req(5000000, 0, MMR_GFP_KERNEL, MMR_CLASS_UNRECLAIMABLE);
+	assert_int_equal(mmr_model_alloc(m, &req, &res), 0);
+	assert_int_equal(mmr_model_owner_pfn(m, 5000000, &pfn), 0);
+	assert_int_equal(pfn, (uint64_t)res.pfn);
+	assert_int_equal(mmr_model_owner_pfn(m, 5, &pfn), 0);
+	assert_int_equal(pfn, pfn5);
+	assert_int_equal(mmr_model_owner_pfn(m, 4999999, &pfn), -MMR_E_INVAL);
+	assert_int_equal(mmr_model_free_owner(m, 5000000, 0, 100), 0);
+	assert_int_equal(mmr_model_check(m), 0);
 	assert_int_equal(mmr_model_free_owner(m, 2999999, 0, 100), 0);
 	assert_int_equal(mmr_model_free_owner(m, 5, 0, 100), 0);
 	assert_int_equal(mmr_model_owner_pfn(m, 5, &pfn), -MMR_E_INVAL);
