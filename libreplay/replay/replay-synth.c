@@ -11,6 +11,16 @@
  * an exponential lifetime with its mean (0: forever). Pfns are synthetic identities,
  * unique while live. The watermarks in the snapshot are the ones the model computes
  * for the zone, so "near the low watermark" means the same thing to the replay.
+ *
+ * The recorded host reclaims as a real one does (parameter reclaim=1, the default):
+ * its kswapd wakes when the host's free pages fall below the low watermark and frees
+ * page cache that is never freed by the workload, oldest first (the pages there at
+ * the start, then the stream's), until free pages reach the high watermark, all at
+ * the nanosecond after the allocation that woke it. Its frees carry kswapd's pid, so
+ * a replay drops them as the recorded kernel's reclaim; their pfns are used again by
+ * later page cache. The allocations and the workload's frees do not depend on it:
+ * the same seed gives the same stream either way, and the same replay. reclaim=0
+ * leaves kswapd out (rising pfns, a recording no host could have made).
  */
 #include <errno.h>
 #include <math.h>
@@ -33,6 +43,7 @@ struct synth_params {
 	double	free_at;		/* initial free memory: 0 = low watermark, 1 = high;
 					 * above 1: that share of the zone (e.g. 1.5 = 50%) */
 	double	free_blocks;		/* share of free memory in whole free pageblocks */
+	double	reclaim;		/* 1: the host's kswapd frees page cache; 0: none */
 };
 
 static const struct {
@@ -46,20 +57,23 @@ static const struct {
 	  { .zone_mb = 1024, .seconds = 1,
 	    .rate = { [S_FILE] = 700000, [S_UNMOV] = 60000, [S_RECL] = 30000 },
 	    .life = { [S_UNMOV] = 0.3, [S_RECL] = 0.3 },
-	    .unmov_blocks_pct = 2, .recl_blocks_pct = 1, .free_at = 0.5, .free_blocks = 0 } },
+	    .unmov_blocks_pct = 2, .recl_blocks_pct = 1, .free_at = 0.5, .free_blocks = 0,
+	    .reclaim = 1 } },
 	{ "thp-churn",
 	  "order-9 movable demand under fragmentation: THPs come and go while page cache "
 	  "streams in, free memory scattered in small buddies",
 	  { .zone_mb = 256, .seconds = 0.2,
 	    .rate = { [S_FILE] = 400000, [S_UNMOV] = 5000, [S_THP] = 2000 },
 	    .life = { [S_UNMOV] = 0.1, [S_THP] = 0.05 },
-	    .unmov_blocks_pct = 3, .recl_blocks_pct = 1, .free_at = 0.8, .free_blocks = 0 } },
+	    .unmov_blocks_pct = 3, .recl_blocks_pct = 1, .free_at = 0.8, .free_blocks = 0,
+	    .reclaim = 1 } },
 	{ "steady",
 	  "the control: half the zone free, allocations and frees in balance, no pressure",
 	  { .zone_mb = 256, .seconds = 0.2,
 	    .rate = { [S_FILE] = 50000, [S_UNMOV] = 20000, [S_RECL] = 10000 },
 	    .life = { [S_FILE] = 0.05, [S_UNMOV] = 0.05, [S_RECL] = 0.05 },
-	    .unmov_blocks_pct = 2, .recl_blocks_pct = 1, .free_at = 1.5, .free_blocks = 0.5 } },
+	    .unmov_blocks_pct = 2, .recl_blocks_pct = 1, .free_at = 1.5, .free_blocks = 0.5,
+	    .reclaim = 1 } },
 };
 
 static const struct mmr_synth_scenario public_list[] = {
@@ -110,6 +124,8 @@ static int set_param(struct synth_params *p, const char *kv)
 		p->free_at = v;
 	else if (!strcmp(key, "free_blocks") && v <= 1)
 		p->free_blocks = v;
+	else if (!strcmp(key, "reclaim") && (v == 0 || v == 1))
+		p->reclaim = v;
 	else {
 		for (int s = 0; s < NR_STREAMS; s++) {
 			char r[32], l[32];
@@ -293,10 +309,106 @@ int synth_write_snapshot(struct mmr_store *st, int64_t run, uint64_t start, uint
 	return err < 0 ? err : 0;
 }
 
-static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_params *p,
-			  uint64_t start, uint64_t pages, uint64_t *free_pages)
+/*
+ * The recorded host as far as its kswapd needs it: free pages against the
+ * watermarks, and the page cache it may reclaim, oldest first.
+ */
+struct synth_host {
+	int64_t		free;		/* free pages */
+	uint64_t	low, high;	/* watermarks */
+	uint64_t	initial_cache;	/* page cache there at the start, not yet reclaimed */
+	uint64_t	next_initial;	/* pfn of the next of those reclaimed */
+	uint64_t	*lru;		/* the stream's page cache, a ring: oldest at head */
+	size_t		head, len, cap;	/* cap: a power of two */
+	uint64_t	*spare;		/* pfns reclaimed, for later page cache */
+	size_t		nr_spare, spare_cap;
+};
+
+static int host_lru_push(struct synth_host *h, uint64_t pfn)
 {
-	uint64_t blocks = pages / PB, wm[3], nb[MMR_MT__COUNT] = { 0 }, free;
+	if (h->len == h->cap) {
+		size_t cap = h->cap ? h->cap * 2 : 4096;
+		uint64_t *v = malloc(cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		for (size_t i = 0; i < h->len; i++)
+			v[i] = h->lru[(h->head + i) & (h->cap - 1)];
+		free(h->lru);
+		h->lru = v;
+		h->head = 0;
+		h->cap = cap;
+	}
+	h->lru[(h->head + h->len++) & (h->cap - 1)] = pfn;
+	return 0;
+}
+
+static int host_spare_push(struct synth_host *h, uint64_t pfn)
+{
+	if (h->nr_spare == h->spare_cap) {
+		size_t cap = h->spare_cap ? h->spare_cap * 2 : 4096;
+		uint64_t *v = realloc(h->spare, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		h->spare = v;
+		h->spare_cap = cap;
+	}
+	h->spare[h->nr_spare++] = pfn;
+	return 0;
+}
+
+static const int32_t kswapd_pid = 1009;
+
+/*
+ * kswapd of the recorded host, woken at @ts by an allocation that left free pages
+ * below the low watermark: page cache frees, oldest first, until free pages reach
+ * the high watermark or no page cache is left, between its wake and sleep events.
+ */
+static int host_kswapd(struct synth_host *h, struct mmr_writer *w, uint64_t ts,
+		       uint64_t *first, uint64_t *last, uint64_t *n)
+{
+	struct mmr_event ev;
+	int err;
+
+	mmr_event_init(&ev, MMR_EV_KSWAPD_WAKE);
+	ev.ts = ts;
+	ev.pid = kswapd_pid;
+	ev.val[1] = MMR_ZONE_NORMAL;	/* nid 0, order 0 */
+	err = synth_emit(w, &ev, first, last, n);
+	while (!err && h->free < (int64_t)h->high && (h->initial_cache || h->len)) {
+		uint64_t pfn;
+
+		if (h->initial_cache) {
+			h->initial_cache--;
+			pfn = h->next_initial++;
+		} else {
+			pfn = h->lru[h->head];
+			h->head = (h->head + 1) & (h->cap - 1);
+			h->len--;
+		}
+		mmr_event_init(&ev, MMR_EV_PAGE_FREE);
+		ev.ts = ts;
+		ev.pid = kswapd_pid;
+		ev.val[0] = (int64_t)pfn;
+		err = synth_emit(w, &ev, first, last, n);
+		if (!err)
+			err = host_spare_push(h, pfn);
+		h->free++;
+	}
+	if (err)
+		return err;
+	mmr_event_init(&ev, MMR_EV_KSWAPD_SLEEP);
+	ev.ts = ts;
+	ev.pid = kswapd_pid;
+	return synth_emit(w, &ev, first, last, n);
+}
+
+static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_params *p,
+			  uint64_t start, uint64_t pages, struct synth_host *host)
+{
+	uint64_t blocks = pages / PB, wm[3], nb[MMR_MT__COUNT] = { 0 }, free, free_pages;
+	uint64_t used_other;
 	int err;
 
 	err = synth_model_watermarks(start, pages, wm);
@@ -309,8 +421,17 @@ static int write_snapshot(struct mmr_store *st, int64_t run, const struct synth_
 	nb[MMR_MT_UNMOVABLE] = (uint64_t)((double)blocks * p->unmov_blocks_pct / 100);
 	nb[MMR_MT_RECLAIMABLE] = (uint64_t)((double)blocks * p->recl_blocks_pct / 100);
 	nb[MMR_MT_MOVABLE] = blocks - nb[MMR_MT_UNMOVABLE] - nb[MMR_MT_RECLAIMABLE];
-	return synth_write_snapshot(st, run, start, pages, wm, free, p->free_blocks, nb,
-				    free_pages);
+	err = synth_write_snapshot(st, run, start, pages, wm, free, p->free_blocks, nb,
+				   &free_pages);
+	if (err)
+		return err;
+	/* the used pages of the MOVABLE blocks are page cache (all free memory is there) */
+	used_other = (nb[MMR_MT_UNMOVABLE] + nb[MMR_MT_RECLAIMABLE]) * PB;
+	*host = (struct synth_host){ .free = (int64_t)free_pages, .low = wm[1], .high = wm[2],
+		.next_initial = start,
+		.initial_cache = pages > free_pages + used_other ?
+				 pages - free_pages - used_other : 0 };
+	return 0;
 }
 
 static const struct {
@@ -325,15 +446,16 @@ static const struct {
 	[S_THP]   = { MMR_GFP_TRANSHUGE | MMR_GFP_COMP, MMR_MT_MOVABLE, 1004, "synth-thp" },
 };
 
-static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct synth_params *p,
-			uint64_t seed, uint64_t *first, uint64_t *last, uint64_t *n)
+static int write_stream(struct mmr_writer *w, const struct synth_params *p, uint64_t seed,
+			struct synth_host *host, uint64_t *first, uint64_t *last, uint64_t *n)
 {
 	uint64_t end = T0 + (uint64_t)(p->seconds * 1e9), next[NR_STREAMS], pfn = 1ull << 32;
 	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 0x1234567;
 	struct synth_heap h = { 0 };
+	/* the host's kswapd reclaims the page cache the workload keeps forever */
+	bool kswapd = p->reclaim > 0 && p->life[S_FILE] == 0;
 	int err = 0;
 
-	(void)st;
 	if (!rng)
 		rng = 1;
 	for (int s = 0; s < NR_STREAMS; s++)
@@ -356,6 +478,7 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 			ev.pid = f.pid;
 			ev.val[0] = (int64_t)f.pfn;
 			ev.val[1] = f.order;
+			host->free += 1ll << f.order;
 		} else if (s >= 0) {
 			unsigned int order = 0;
 
@@ -363,11 +486,20 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 				order = MMR_MODEL_PAGEBLOCK_ORDER;
 			else if (s == S_UNMOV && uniform(&rng) < 0.1)
 				order = 1 + (unsigned int)(rnd(&rng) % 3);	/* some orders 1-3 */
-			pfn = (pfn + (1ull << order) - 1) & ~((1ull << order) - 1);
+			bool spare = kswapd && s == S_FILE && host->nr_spare;
+			uint64_t at;
+
+			if (spare) {
+				at = host->spare[--host->nr_spare];
+			} else {
+				pfn = (pfn + (1ull << order) - 1) & ~((1ull << order) - 1);
+				at = pfn;
+				pfn += 1ull << order;
+			}
 			mmr_event_init(&ev, MMR_EV_PAGE_ALLOC);
 			ev.ts = next[s];
 			ev.pid = stream_kind[s].pid;
-			ev.val[0] = (int64_t)pfn;
+			ev.val[0] = (int64_t)at;
 			ev.val[1] = order;
 			ev.val[2] = (int64_t)stream_kind[s].gfp;
 			ev.val[3] = stream_kind[s].mt;
@@ -375,16 +507,23 @@ static int write_stream(struct mmr_store *st, struct mmr_writer *w, const struct
 				err = synth_heap_push(&h, (struct synth_pending){
 					.ts = next[s] + 1 +
 					      (uint64_t)(synth_expo(&rng, p->life[s]) * 1e9),
-					.pfn = pfn, .order = (uint8_t)order, .pid = stream_kind[s].pid });
+					.pfn = at, .order = (uint8_t)order, .pid = stream_kind[s].pid });
 				if (err)
 					break;
 			}
-			pfn += 1ull << order;
+			if (kswapd && s == S_FILE) {
+				err = host_lru_push(host, at);
+				if (err)
+					break;
+			}
+			host->free -= 1ll << order;
 			next[s] += 1 + (uint64_t)synth_expo(&rng, 1e9 / p->rate[s]);
 		} else {
 			break;
 		}
 		err = synth_emit(w, &ev, first, last, n);
+		if (!err && kswapd && ev.type == MMR_EV_PAGE_ALLOC && host->free < (int64_t)host->low)
+			err = host_kswapd(host, w, ev.ts + 1, first, last, n);
 		if (err)
 			break;
 	}
@@ -400,9 +539,9 @@ static char *params_json(const char *scenario, uint64_t seed, const struct synth
 	sb_adds(&sb, "{\"scenario\":");
 	sb_add_json_str(&sb, scenario, strlen(scenario));
 	sb_addf(&sb, ",\"seed\":%llu,\"zone_mb\":%g,\"seconds\":%g,\"unmov_blocks_pct\":%g,"
-		"\"recl_blocks_pct\":%g,\"free_at\":%g,\"free_blocks\":%g", (unsigned long long)seed,
-		p->zone_mb, p->seconds, p->unmov_blocks_pct, p->recl_blocks_pct, p->free_at,
-		p->free_blocks);
+		"\"recl_blocks_pct\":%g,\"free_at\":%g,\"free_blocks\":%g,\"reclaim\":%g",
+		(unsigned long long)seed, p->zone_mb, p->seconds, p->unmov_blocks_pct,
+		p->recl_blocks_pct, p->free_at, p->free_blocks, p->reclaim);
 	for (int s = 0; s < NR_STREAMS; s++)
 		sb_addf(&sb, ",\"%s_rate\":%g,\"%s_life\":%g", stream_name[s], p->rate[s],
 			stream_name[s], p->life[s]);
@@ -453,7 +592,8 @@ int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 				     .nr_cpus = 1 };
 	struct synth_params p;
 	struct mmr_writer *w = NULL;
-	uint64_t start = 1ull << 20, pages, free_pages, first = 0, last = 0, n = 0;
+	uint64_t start = 1ull << 20, pages, first = 0, last = 0, n = 0;
+	struct synth_host host = { 0 };
 	char *params = NULL, source[96];
 	int err;
 
@@ -474,14 +614,16 @@ int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	if (!err)
 		err = mmr_store_run_add(st, &info, run_id);
 	if (!err)
-		err = write_snapshot(st, *run_id, &p, start, pages, &free_pages);
+		err = write_snapshot(st, *run_id, &p, start, pages, &host);
 	for (int s = 0; !err && s < NR_STREAMS; s++)
 		if (p.rate[s] > 0)
 			err = mmr_store_task(st, *run_id, stream_kind[s].pid, stream_kind[s].comm);
+	if (!err && p.reclaim > 0)
+		err = mmr_store_task(st, *run_id, kswapd_pid, "kswapd0");
 	if (!err)
 		err = mmr_writer_new(st, *run_id, &w);
 	if (!err)
-		err = write_stream(st, w, &p, seed, &first, &last, &n);
+		err = write_stream(w, &p, seed, &host, &first, &last, &n);
 	if (!err)
 		err = mmr_store_run_finish(st, *run_id, first, last, n, true);
 	if (!err)
@@ -489,6 +631,8 @@ int mmr_synth_run(struct mmr_store *st, const char *scenario, uint64_t seed,
 	if (err)
 		mmr_store_rollback(st);
 	mmr_writer_free(w);
+	free(host.lru);
+	free(host.spare);
 	free(params);
 	return err;
 }
