@@ -31,8 +31,8 @@ static const char usage[] =
 	"      --one-thread      read the recording in the model's thread (by default a\n"
 	"                        second thread reads it; the results are the same)\n"
 	"      --owner-ids N     reuse the ids of freed owners once N ids are taken\n"
-	"                        (default 16777216: 192 MiB of owner table; the results\n"
-	"                        are the same, reuse only bounds the table on long runs)\n"
+	"                        (default: one per page of the model, 65536 to 16777216;\n"
+	"                        the results are the same, reuse bounds the owner table)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -v, --verbose         more detail on stderr\n"
 	"  -h, --help            show this help\n";

@@ -463,7 +463,13 @@ static void pipe_finish(struct op_pipe *p)
 /* Workload owner ids taken before freed ones are reused. */
 static uint32_t reuse_after(const struct replay_ctx *c)
 {
-	return c->opts->owner_ids ? c->opts->owner_ids : MMR_REPLAY_OWNER_IDS;
+	if (c->opts->owner_ids)
+		return c->opts->owner_ids;
+	if (c->model_pages < MMR_REPLAY_OWNER_IDS_MIN)
+		return MMR_REPLAY_OWNER_IDS_MIN;
+	if (c->model_pages > MMR_REPLAY_OWNER_IDS_MAX)
+		return MMR_REPLAY_OWNER_IDS_MAX;
+	return (uint32_t)c->model_pages;
 }
 
 /*
@@ -494,8 +500,9 @@ static int run_ops(struct replay_ctx *c, const struct replay_op *ops, unsigned i
 	int err = 0;
 
 	for (unsigned int i = 0; i < n && !err; i++) {
-		/* the owners freed a few ops on: table entry first, then page */
-		if (i + 2 * PREFETCH_AHEAD < n && ops[i + 2 * PREFETCH_AHEAD].kind == OP_FREE)
+		/* the owners freed a few ops on: table entry first, then page; the entry
+		 * of an owner allocated or forgotten (a reused id's is anywhere) */
+		if (i + 2 * PREFETCH_AHEAD < n)
 			mmr_model_prefetch_owner(c->m, c->owner_base +
 						 ops[i + 2 * PREFETCH_AHEAD].owner, false);
 		if (i + PREFETCH_AHEAD < n && ops[i + PREFETCH_AHEAD].kind == OP_FREE)

@@ -333,6 +333,15 @@ static int queue_push(struct owner_queue *q, uint32_t owner)
 	return 0;
 }
 
+/* The owner pushed last: a reused id whose table entry is the likeliest in cache. */
+static bool queue_pop_newest(struct owner_queue *q, uint32_t *owner)
+{
+	if (!q->len)
+		return false;
+	*owner = q->v[q->head + --q->len];
+	return true;
+}
+
 static bool queue_pop(struct owner_queue *q, uint32_t *owner)
 {
 	if (!q->len)
@@ -484,7 +493,7 @@ static int on_alloc(struct workload_map *x, const struct workload_row *r)
 	uint32_t owner;
 	int err;
 
-	if (x->next_owner < x->reuse_after || !queue_pop(&x->freed, &owner))
+	if (x->next_owner < x->reuse_after || !queue_pop_newest(&x->freed, &owner))
 		owner = x->next_owner++;
 
 	x->ws->allocs++;

@@ -2,9 +2,9 @@
 # tests/cli/t0650-replay-owner-ids.sh - with --owner-ids N a replay reuses the ids of
 # owners that neither the workload nor the model holds any more, once N are taken,
 # so that the model's owner table follows the owners live at once rather than the
-# allocations of the whole recording; and the results are those of a replay that
-# takes a new id for every allocation (the default below 16M ids), read in a second
-# thread or in one.
+# allocations of the whole recording; by default once the model's pages (65536 for
+# this 256 MiB zone) are taken; and the results are those of a replay that takes a
+# new id for every allocation, read in a second thread or in one.
 . "$MMR_SRC/tests/cli/lib.sh"
 db="$T/db"
 "$MMREPLAY" synth -q --scenario steady -s seconds=1 -o "$db" || fail synth
@@ -17,19 +17,22 @@ replay() {
 	[ -n "$a" ] && [ -n "$i" ] || { cat "$T/err" >&2; fail "no allocation or owner id count"; }
 	echo "replay $*: $a allocations, $i owner ids"
 }
-replay								# run 2
-[ "$a" -gt 10000 ] || fail "too small a workload ($a allocations)"
+replay --owner-ids 16777216					# run 2
+[ "$a" -gt 70000 ] || fail "too small a workload ($a allocations)"
 [ "$i" = "$a" ] || fail "$i owner ids for $a allocations without reuse"
 replay --owner-ids 1000						# run 3
 [ $((i * 4)) -lt "$a" ] || fail "$i owner ids for $a allocations: ids are not reused"
 replay --owner-ids 1000 --one-thread				# run 4
 [ $((i * 4)) -lt "$a" ] || fail "$i owner ids for $a allocations in one thread"
+replay								# run 5
+[ "$i" -lt "$a" ] && [ "$i" -ge 65536 ] ||
+	fail "$i owner ids for $a allocations by default: not reused past the zone's pages"
 expect_fail 2 "bad --owner-ids" "$MMREPLAY" replay "$db" --owner-ids 0
 
 q() { sqlite3 "$db" "$1"; }
 tables=$(q "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE '%seq%INTEGER%'
 	AND name NOT IN ('runs')")
-for r in 3 4; do
+for r in 3 4 5; do
 	for t in $tables run_metrics; do
 		cols=$(q "SELECT group_concat(quote(name), ',') FROM pragma_table_info('$t') WHERE name <> 'run_id'")
 		n=$(q "SELECT count(*) FROM \"$t\" WHERE run_id = 2")
@@ -40,4 +43,4 @@ for r in 3 4; do
 			fail "table $t differs between runs 2 and $r ($n/$m rows, $d differ)"
 	done
 done
-ok "owner ids are reused past --owner-ids, with the same results"
+ok "owner ids are reused past --owner-ids and the zone's pages, with the same results"

@@ -42,11 +42,13 @@ struct mmr_replay_stats {
 };
 
 /*
- * Owner ids a replay takes before it reuses those of freed owners: reuse bounds the
- * model's owner table (12 bytes an id) on long recordings, but ids taken again no
- * longer follow the LRU's order, which slows reclaim's walk of the owner table.
+ * Owner ids a replay takes before it reuses those of freed owners, by default: one
+ * per page of the model's zones, within these bounds. Reuse keeps the model's owner
+ * table (12 bytes an id) to about what is live at once, whatever the length of the
+ * recording; the results do not depend on it.
  */
-#define MMR_REPLAY_OWNER_IDS	(1u << 24)
+#define MMR_REPLAY_OWNER_IDS_MIN	(1u << 16)
+#define MMR_REPLAY_OWNER_IDS_MAX	(1u << 24)
 
 struct mmr_replay_opts {
 	const char		*policy;	/* model preset: "vanilla", "defrag_mode", ... */
@@ -61,7 +63,8 @@ struct mmr_replay_opts {
 						 * (otherwise in a second one, if the store
 						 * allows a second connection; same results) */
 	uint32_t		owner_ids;	/* reuse freed owner ids once this many
-						 * are taken (0: MMR_REPLAY_OWNER_IDS) */
+						 * are taken (0: the model's pages, see
+						 * MMR_REPLAY_OWNER_IDS_MIN/_MAX) */
 	mmr_progress_fn		progress;	/* done/total in recorded events */
 	void			*progress_arg;
 	volatile int		*stop;
