@@ -180,6 +180,11 @@ int cmd_replay(int argc, char **argv)
 			res.reader_cpu_s, res.mapper_cpu_s, res.model_cpu_s);
 	else if (verbose)
 		fprintf(stderr, "mmreplay replay: CPU: %.2f s in one thread\n", res.model_cpu_s);
+	if (verbose)
+		fprintf(stderr, "mmreplay replay: memory: %.1f MiB page state, %.1f MiB owner "
+			"table, %.1f MiB pfn map at its largest, %.1f MiB rows between threads\n",
+			(double)res.mem_page_state / 1048576, (double)res.mem_owner_table / 1048576,
+			(double)res.mem_pfn_map / 1048576, (double)res.mem_row_ring / 1048576);
 	ret = EXIT_OK;
 out:
 	mmr_store_close(out);

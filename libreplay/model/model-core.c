@@ -589,5 +589,5 @@ void mmr_model_memory(const struct mmr_model *m, struct mmr_model_memory *out)
 		out->pageblocks += sizeof(struct model_block) * (uint64_t)m->zones[i].nr_blocks;
 		out->nr_pages += m->zones[i].nr_pages;
 	}
-	out->owners = sizeof(struct model_owner) * m->nr_owner_slots;
+	out->owners = sizeof(struct model_owner) * m->owners_touched;
 }

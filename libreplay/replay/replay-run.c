@@ -37,12 +37,15 @@ struct replay_ctx {
 	uint64_t			total, done;
 	uint32_t			owner_base;	/* added to the ops' owner ids */
 	uint64_t			model_pages;	/* of all the model's zones */
-	/* owner ids the workload gave up while the model still holds them: given back
-	 * to the mapping when the model frees them (by the ops' ids) */
+	/* by the model's owner id: OWNER_GIVEN_UP, the workload gave it up while the
+	 * model still holds it (given back to the mapping when the model frees it);
+	 * OWNER_TAKEN, a pre-existing owner's id the workload took again */
 	struct workload_map		*map;
 	uint8_t				*released;
 	size_t				released_cap;
 };
+
+enum { OWNER_GIVEN_UP = 1, OWNER_TAKEN = 2 };
 
 /*
  * A recorded free of an owner the model no longer holds (its reclaim took it, or the
@@ -56,27 +59,30 @@ static bool model_holds(const struct replay_ctx *c, uint32_t owner)
 	return mmr_model_owner_pfn(c->m, owner, &pfn) == 0;
 }
 
-/* The workload's owner @id (an op's) is held by neither side now: reuse it. */
-static int release_owner(struct replay_ctx *c, uint32_t id)
+/*
+ * The model's @owner is held by neither side now: the mapping may give it to a new
+ * allocation. The mapping's ids are the model's less owner_base, modulo 2^32, so a
+ * pre-existing owner's (below owner_base) is one too, far up in the mapping's space.
+ */
+static int release_owner(struct replay_ctx *c, uint32_t owner)
 {
-	if (id < c->released_cap)
-		c->released[id] = 0;
-	return workload_map_release(c->map, id);
+	if (owner < c->released_cap)
+		c->released[owner] = 0;
+	return workload_map_release(c->map, owner - c->owner_base);
 }
 
 /*
- * The workload no longer names owner @id (an op's): reuse it now if the model does
- * not hold it either, else when the model frees it (on_reclaim()).
+ * The workload no longer names the model's @owner: reuse it now if the model does not
+ * hold it either, else when the model frees it (on_reclaim()).
  */
-static int forget_owner(struct replay_ctx *c, uint32_t id)
+/* Flags @owner (OWNER_*), the flags growing to take it. */
+static int owner_flag(struct replay_ctx *c, uint32_t owner, uint8_t flag)
 {
-	if (!model_holds(c, c->owner_base + id))
-		return release_owner(c, id);
-	if (id >= c->released_cap) {
+	if (owner >= c->released_cap) {
 		size_t cap = c->released_cap ? c->released_cap : 4096;
 		uint8_t *v;
 
-		while (cap <= id)
+		while (cap <= owner)
 			cap *= 2;
 		v = realloc(c->released, cap);
 		if (!v)
@@ -85,22 +91,35 @@ static int forget_owner(struct replay_ctx *c, uint32_t id)
 		c->released = v;
 		c->released_cap = cap;
 	}
-	c->released[id] = 1;
+	c->released[owner] = flag;
 	return 0;
 }
 
-/* Model hook: its reclaim freed @owner; an owner the workload gave up is reused. */
+static int forget_owner(struct replay_ctx *c, uint32_t owner)
+{
+	if (!model_holds(c, owner))
+		return release_owner(c, owner);
+	return owner_flag(c, owner, OWNER_GIVEN_UP);
+}
+
+/*
+ * Model hook: its reclaim freed @owner. One the workload gave up is reused, and so is
+ * one from before the trace, which the workload never names: on a host whose memory
+ * was in use when the trace began, reclaim gives those back first, and the owner
+ * table then stays at about one entry a page.
+ */
 static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int order)
 {
 	struct replay_ctx *c = arg;
-	uint32_t id = owner - c->owner_base;
 	int err;
 
 	(void)pfn;
 	(void)order;
-	if (owner < c->owner_base || id >= c->released_cap || !c->released[id])
+	uint8_t flag = owner < c->released_cap ? c->released[owner] : 0;
+
+	if (flag != OWNER_GIVEN_UP && (owner >= c->owner_base || flag == OWNER_TAKEN))
 		return;
-	err = release_owner(c, id);
+	err = release_owner(c, owner);
 	if (err && !c->event_err)
 		c->event_err = err;
 }
@@ -149,7 +168,7 @@ static int on_op(const struct replay_op *op, void *arg)
 
 	/* bookkeeping only: the model does nothing, not even move its clock */
 	if (op->kind == OP_FORGET)
-		return forget_owner(c, op->owner);
+		return forget_owner(c, owner);
 	if (!c->started) {
 		c->base_ts = op->ts;
 		c->started = true;
@@ -165,6 +184,12 @@ static int on_op(const struct replay_op *op, void *arg)
 					     .gfp = op->gfp, .pid = op->pid };
 		struct mmr_model_result r;
 
+		if (owner < c->owner_base) {
+			err = owner_flag(c, owner, OWNER_TAKEN);
+			if (err)
+				break;
+		}
+
 		/* both mobility bits is not a valid kernel request: keep the movable one */
 		if ((req.gfp & MMR_GFP_MOVABLE) && (req.gfp & MMR_GFP_RECLAIMABLE))
 			req.gfp &= ~MMR_GFP_RECLAIMABLE;
@@ -179,7 +204,7 @@ static int on_op(const struct replay_op *op, void *arg)
 		}
 		/* a failed request is not in the workload's pfn map either */
 		if (!err && op->failed)
-			err = release_owner(c, op->owner);
+			err = release_owner(c, owner);
 		break;
 	}
 	case OP_FREE:
@@ -188,7 +213,7 @@ static int on_op(const struct replay_op *op, void *arg)
 		else
 			err = mmr_model_free_owner(c->m, owner, t, op->pid);
 		if (!err)
-			err = release_owner(c, op->owner);
+			err = release_owner(c, owner);
 		break;
 	case OP_FREE_INITIAL: {
 		/* at the recorded pfn where the model has pre-existing pages there; the
@@ -460,16 +485,22 @@ static void pipe_finish(struct op_pipe *p)
 	p->started = false;
 }
 
-/* Workload owner ids taken before freed ones are reused. */
+/*
+ * Workload owner ids taken before freed ones are reused: by default as many as make
+ * one per page of the model with the pre-existing owners' (set before the workload
+ * starts: c->owner_base is their number).
+ */
 static uint32_t reuse_after(const struct replay_ctx *c)
 {
+	uint64_t n = c->model_pages > c->owner_base ? c->model_pages - c->owner_base : 0;
+
 	if (c->opts->owner_ids)
 		return c->opts->owner_ids;
-	if (c->model_pages < MMR_REPLAY_OWNER_IDS_MIN)
+	if (n < MMR_REPLAY_OWNER_IDS_MIN)
 		return MMR_REPLAY_OWNER_IDS_MIN;
-	if (c->model_pages > MMR_REPLAY_OWNER_IDS_MAX)
+	if (n > MMR_REPLAY_OWNER_IDS_MAX)
 		return MMR_REPLAY_OWNER_IDS_MAX;
-	return (uint32_t)c->model_pages;
+	return (uint32_t)n;
 }
 
 /*
@@ -873,6 +904,16 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (!err)
 		err = c.event_err;
 	if (!err) {
+		struct mmr_model_memory mem;
+
+		mmr_model_memory(c.m, &mem);
+		res->mem_page_state = mem.pages;
+		res->mem_owner_table = mem.owners;
+		res->mem_pfn_map = res->workload.pfn_map_bytes;
+		if (pipe.started)
+			res->mem_row_ring = (uint64_t)RING_BLOCKS * RING_BLOCK *
+					    sizeof(struct workload_row) +
+					    RING_BLOCK * sizeof(struct replay_op);
 		mmr_model_stats(c.m, &res->model);
 		res->mixed_blocks = mmr_model_mixed_blocks(c.m);
 		res->span_ns = c.last_ts - c.first_ts;

@@ -94,6 +94,7 @@ struct pfn_map {
 	size_t			cap;		/* power of two */
 	size_t			nr;		/* chunks */
 	struct pfn_chunk	*last;		/* the chunk of the last lookup, or NULL */
+	uint64_t		peak_bytes;	/* the most the chunks and directory held */
 	size_t			per_order[MMR_MODEL_NR_ORDERS];	/* live entries by order */
 };
 
@@ -224,6 +225,8 @@ static int map_insert(struct pfn_map *m, uint64_t pfn, uint32_t owner, unsigned 
 		dir_put(m->dir, m->cap, c);
 		m->nr++;
 		m->last = c;
+		if (m->nr * sizeof(*c) + m->cap * sizeof(*m->dir) > m->peak_bytes)
+			m->peak_bytes = m->nr * sizeof(*c) + m->cap * sizeof(*m->dir);
 	}
 	c->e[pfn & (CHUNK_PFNS - 1)] = (struct pfn_entry){
 		.owner = owner, .remaining = (uint16_t)(1u << order), .order = (uint8_t)order,
@@ -630,6 +633,7 @@ void workload_map_free(struct workload_map *x)
 	if (!x)
 		return;
 	x->ws->owner_ids = x->next_owner;
+	x->ws->pfn_map_bytes = x->map.peak_bytes;
 	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
 		free(x->migrated[o].v);
 	map_free(&x->map);

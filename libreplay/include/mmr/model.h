@@ -507,7 +507,8 @@ MMR_API uint64_t mmr_model_mixed_blocks(const struct mmr_model *m);
 struct mmr_model_memory {
 	uint64_t	pages;		/* per-page state, 8 bytes a page */
 	uint64_t	pageblocks;	/* per-pageblock state */
-	uint64_t	owners;		/* owner table (12 bytes per owner id slot) */
+	uint64_t	owners;		/* owner table as far as written (12 bytes per
+					 * owner id slot; the rest is address space) */
 	uint64_t	nr_pages;	/* simulated pages */
 };
 MMR_API void mmr_model_memory(const struct mmr_model *m, struct mmr_model_memory *out);

@@ -26,6 +26,7 @@ struct mmr_workload_stats {
 	uint64_t	dropped_compaction;	/* frees by kcompactd or inside compaction */
 	uint64_t	dropped_batched;	/* mm_page_free_batched duplicates */
 	uint64_t	events_read;		/* rows read from the recording */
+	uint64_t	pfn_map_bytes;		/* the most the map of live recorded pfns held */
 	uint64_t	owner_ids;		/* distinct owner ids the allocations took
 						 * (ids are reused once neither the workload
 						 * nor the model holds them; more of them when
@@ -82,6 +83,13 @@ struct mmr_replay_result {
 	double				mapper_cpu_s;	/* of the calling thread in mapping the
 							 * rows to owners (0 when reading there) */
 	double				model_cpu_s;	/* of the calling thread, the rest */
+	/* the larger tables of the replay, bytes: the model's page state (8 bytes a
+	 * page) and owner table, the workload's pfn map (its peak; also in workload),
+	 * the rows between the two threads */
+	uint64_t			mem_page_state;
+	uint64_t			mem_owner_table;
+	uint64_t			mem_pfn_map;
+	uint64_t			mem_row_ring;
 };
 
 /**
