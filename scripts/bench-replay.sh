@@ -3,7 +3,8 @@
 # second and peak memory, next to the time SQLite alone takes to read the same rows
 # in the same invocation (the floor any replay of a stored run pays).
 # Target: at least 5M recorded events/s; memory dominated by the model's per-page
-# state (8 bytes a page, printed).
+# state. The replay's own account of its large tables (page state, owner table,
+# pfn map, rows between the threads) is printed beside the peak.
 # Events/s are wall-clock: a replay reads the recording in a second thread, so on two
 # free cores its wall time is below its CPU time (printed too; on a busy machine the
 # two come together). "one thread" is the same replay with --one-thread.
@@ -11,17 +12,22 @@
 # RUNS=N (default 3) repeats the counts-only replays and the sqlite3 read in turn
 # and prints medians.
 #
-# Without a store: writes a synthetic defrag-storm run of about 8M events (10 s of
-# the scenario on a 4 GiB zone) and replays that. Builds a Release tree in
-# build-bench/ (or uses $MMR_BENCH_BUILD).
+# Without a store: writes a synthetic defrag-storm run of about 8.7M events (5.5 s
+# of the scenario on a 4 GiB zone: 4.3M allocations, 0.5M frees by the workload,
+# 3.9M page-cache frees by the recorded host's kswapd) and replays that. SYNTH="-s
+# reclaim=0 -s seconds=10" gives the older stream of the same size without the
+# host's reclaim (page cache never freed, new pfns throughout). Builds a Release
+# tree in build-bench/ (or uses $MMR_BENCH_BUILD).
 set -eu
 cd "$(dirname "$0")/.."
 . scripts/bench-lib.sh
 bench_build mmreplay
 bench_tmp replay
 
-[ $# -ge 1 ] || echo "writing a synthetic defrag-storm run (10 s, 4 GiB zone)..."
-bench_store "${1:-}" "${2:-}" --scenario defrag-storm -s seconds=10 -s zone_mb=4096
+synth="-s seconds=5.5 ${SYNTH:-}"
+[ $# -ge 1 ] || echo "writing a synthetic defrag-storm run (4 GiB zone, $synth)..."
+# shellcheck disable=SC2086 # $synth is words
+bench_store "${1:-}" "${2:-}" --scenario defrag-storm -s zone_mb=4096 $synth
 events=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM mm_page_alloc WHERE run_id = $run) +
 	(SELECT count(*) FROM mm_page_free WHERE run_id = $run)")
 pages=$(sqlite3 "$db" "SELECT coalesce(sum(spanned), 0) FROM zone_snapshots
@@ -60,6 +66,7 @@ done
 timed full "$MMR" replay -q "$db" --run "$run" --policy vanilla -o "$tmp/r3.db"
 read_s=$(med read 1)
 threads=$(sed -n 's/^mmreplay replay: CPU: //p' "$tmp/r1.log" | tail -1)
+tables=$(sed -n 's/^mmreplay replay: memory: //p' "$tmp/r1.log" | tail -1)
 
 printf 'store                              %s run %s: %s alloc/free events, %s pages\n' \
 	"$db" "$run" "$events" "$pages"
@@ -80,3 +87,4 @@ printf 'threads of the counts-only vanilla %s (last run)\n' "$threads"
 echo "medians of $runs runs (the full replay: one run)"
 printf 'model per-page state               %d MiB (8 bytes x %s pages)\n' \
 	"$((pages * 8 / 1048576))" "$pages"
+printf 'tables of the counts-only vanilla  %s\n' "$tables"
