@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cmd-local.h"
 
 static const char usage[] =
@@ -69,6 +70,14 @@ void cmd_print_replay(const struct mmr_replay_result *r, const char *policy)
 	       (unsigned long long)s->direct_reclaim, (unsigned long long)s->direct_reclaimed,
 	       (unsigned long long)s->compact_stall, (unsigned long long)s->extfrag_fragmenting,
 	       (unsigned long long)s->oom, (double)s->stall_ns / 1e9);
+}
+
+/* True when @a and @b name the same existing file. */
+static bool same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 int cmd_replay(int argc, char **argv)
@@ -139,7 +148,15 @@ int cmd_replay(int argc, char **argv)
 	cmd_catch_signals();
 	if (cmd_open_store(argv[optind], 0, &st))
 		goto out;
-	if (output && cmd_open_store(output, MMR_STORE_CREATE, &out))
+	/*
+	 * A replay is one transaction that appends every page it writes. Into a store
+	 * of its own it is loaded like an import: a rollback journal writes those pages
+	 * once, where WAL writes them to the log and again when checkpointing (a fifth
+	 * of the replay's time with the alloc stream). WAL comes back at close. The
+	 * recording's own store stays in WAL: a second connection reads it meanwhile.
+	 */
+	if (output && cmd_open_store(output, MMR_STORE_CREATE |
+				     (same_file(output, argv[optind]) ? 0 : MMR_STORE_BULK), &out))
 		goto out;
 	err = cmd_pick_run(st, &run);
 	if (err) {
