@@ -29,8 +29,9 @@ static const char usage[] =
 	"  -o, --output FILE     store the replay in another store (default: trace.db)\n"
 	"      --no-alloc-stream do not store the model's per-page alloc/free events\n"
 	"      --no-derive       do not compute the storms tables for the new run\n"
-	"      --one-thread      read the recording in the model's thread (by default a\n"
-	"                        second thread reads it; the results are the same)\n"
+	"      --one-thread      read the recording and write the model's events in the\n"
+	"                        model's thread (by default a thread each; the results\n"
+	"                        are the same)\n"
 	"      --owner-ids N     reuse the ids of freed owners once N ids are taken\n"
 	"                        (default 16777216: 192 MiB of owner table; the results\n"
 	"                        are the same, reuse only bounds the table on long runs)\n"
@@ -191,10 +192,11 @@ int cmd_replay(int argc, char **argv)
 			(unsigned long long)res.workload.dropped_compaction,
 			(unsigned long long)res.replay.skipped_reclaimed,
 			(unsigned long long)res.workload.owner_ids);
-	if (verbose && res.reader_cpu_s > 0)
+	if (verbose && (res.reader_cpu_s > 0 || res.writer_cpu_s > 0))
 		fprintf(stderr, "mmreplay replay: CPU: %.2f s reading the recording, %.2f s "
-			"mapping its rows to owners, %.2f s in the model's thread\n",
-			res.reader_cpu_s, res.mapper_cpu_s, res.model_cpu_s);
+			"mapping its rows to owners, %.2f s writing the model's events, %.2f s "
+			"in the model's thread\n", res.reader_cpu_s, res.mapper_cpu_s,
+			res.writer_cpu_s, res.model_cpu_s);
 	else if (verbose)
 		fprintf(stderr, "mmreplay replay: CPU: %.2f s in one thread\n", res.model_cpu_s);
 	ret = EXIT_OK;

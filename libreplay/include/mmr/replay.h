@@ -57,9 +57,10 @@ struct mmr_replay_opts {
 	bool			derive;		/* write the storms module's derived tables
 						 * and detect storms for the new run */
 	const struct mmr_storm_opts	*storm_opts;	/* for derive; NULL for defaults */
-	bool			one_thread;	/* read the recording in the model's thread
-						 * (otherwise in a second one, if the store
-						 * allows a second connection; same results) */
+	bool			one_thread;	/* read the recording and write the model's
+						 * events in the model's thread (otherwise
+						 * each in a thread of its own, where the
+						 * stores allow it; same results) */
 	uint32_t		owner_ids;	/* reuse freed owner ids once this many
 						 * are taken (0: MMR_REPLAY_OWNER_IDS) */
 	mmr_progress_fn		progress;	/* done/total in recorded events */
@@ -78,6 +79,8 @@ struct mmr_replay_result {
 							 * recording (0: read in the calling one) */
 	double				mapper_cpu_s;	/* of the calling thread in mapping the
 							 * rows to owners (0 when reading there) */
+	double				writer_cpu_s;	/* of the thread that wrote the model's
+							 * events (0: written in the calling one) */
 	double				model_cpu_s;	/* of the calling thread, the rest */
 };
 
