@@ -31,6 +31,7 @@ struct replay_ctx {
 	struct mmr_model		*m;
 	struct mmr_writer		*w;
 	struct ring			*events;	/* to the writer thread, if it runs */
+	struct storms_allocs		*allocs;	/* counted for the derivation, or NULL */
 	const struct mmr_replay_opts	*opts;
 	struct mmr_replay_result	*res;
 	uint64_t			base_ts;	/* recorded ts of model time 0 */
@@ -521,8 +522,11 @@ static int on_event(const struct mmr_event *ev, void *arg)
 	uint64_t ts = ev->ts + c->base_ts;
 	int err;
 
-	if (!c->res->replay.events_written)
+	if (!c->res->replay.events_written) {
 		c->first_ts = ts;
+		if (c->allocs)
+			storms_allocs_start(c->allocs, ts);
+	}
 	c->last_ts = ts;
 	if (c->events) {
 		/* the model lends only string literals (model_emit()): they outlive the copy */
@@ -530,11 +534,15 @@ static int on_event(const struct mmr_event *ev, void *arg)
 
 		*copy = *ev;
 		copy->ts = ts;
+		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
+			storms_allocs_add(c->allocs, copy);
 		err = ring_push(c->events);
 	} else {
 		struct mmr_event copy = *ev;
 
 		copy.ts = ts;
+		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
+			storms_allocs_add(c->allocs, &copy);
 		err = mmr_writer_add(c->w, &copy);
 	}
 	if (err)
@@ -895,12 +903,17 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	uint32_t first_owner = 0;
 	struct op_pipe pipe = { 0 };
 	struct event_pipe events = { 0 };
+	struct storms_allocs allocs;
 	bool any;
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	if (!out)
 		out = st;
+	/* the derivation's allocation counts, kept as the rows are written */
+	storms_allocs_init(&allocs, o->storm_opts);
+	if (o->derive)
+		c.allocs = &allocs;
 	err = source_info(st, run_id, &info, strings);
 	if (err)
 		goto out;
@@ -975,7 +988,7 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (!err && o->derive) {
 		err = mmr_writer_flush(c.w);
 		if (!err)
-			err = mmr_storms_derive(out, res->run_id, o->storm_opts);
+			err = storms_derive_counted(out, res->run_id, o->storm_opts, c.allocs);
 		if (!err)
 			err = mmr_storms_detect(out, res->run_id, o->storm_opts);
 	}
@@ -991,6 +1004,7 @@ out:
 	res->mapper_cpu_s = pipe.mapper_cpu_s;
 	res->model_cpu_s = thread_cpu_s() - pipe.mapper_cpu_s;
 	mmr_writer_free(c.w);
+	storms_allocs_release(&allocs);
 	mmr_model_free(c.m);
 	free(c.released);
 	free(params);
