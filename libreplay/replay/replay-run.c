@@ -449,13 +449,14 @@ static void pipe_finish(struct op_pipe *p)
 
 /*
  * Writing the model's events is most of a replay that keeps the alloc stream
- * (SQLite's inserts: 60% of its CPU, the model a fifth), so where the model's
- * thread need not touch a store while it runs, the writing has a thread of its own:
- * the model's thread copies each event into a ring (RING_BLOCK events a block) and
- * goes on; the writer thread hands them to the batched writer in the same order,
- * so the same rows are written. The connection to the output store is the writer
- * thread's alone until it is joined, before anything else is stored. 16 blocks,
- * 12 MiB: the writer is the slower side, a deeper ring only fills up.
+ * (SQLite's inserts: two thirds of its CPU; the model and the reading a sixth), so
+ * where the model's thread need not touch a store while it runs, the writing has a
+ * thread of its own: the model's thread copies each event into a ring (RING_BLOCK
+ * events a block) and goes on; the writer thread hands them to the batched writer
+ * in the same order, so the same rows are written. The connection to the output
+ * store is the writer thread's alone until it is joined, before anything else is
+ * stored. 16 blocks, 12 MiB: the writer is the slower side, so a deeper ring would
+ * only fill up.
  */
 #define EVENT_BLOCKS	16
 
