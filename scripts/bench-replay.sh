@@ -4,7 +4,7 @@
 # in the same invocation (the floor any replay of a stored run pays).
 # Target: at least 5M recorded events/s; memory dominated by the model's per-page
 # state. The replay's own account of its large tables (page state, owner table,
-# pfn map, rows between the threads) is printed beside the peak.
+# pfn map, rings between the threads) is printed beside the peak.
 # Events/s are wall-clock: a replay reads the recording in a second thread, so on two
 # free cores its wall time is below its CPU time (printed too; on a busy machine the
 # two come together). "one thread" is the same replay with --one-thread.

@@ -46,6 +46,37 @@ static inline int sb_failed(const struct strbuf *sb) { return sb->failed; }
  */
 int store_open_reader(struct mmr_store *st, struct mmr_store **out);
 
+/*
+ * storms-derive.c: the allocation counts of a run's timeline buckets, kept by the
+ * writer of its mm_page_alloc rows (the replay) as it writes them, so that deriving
+ * the storms tables need not read every row back. Bucket 0 starts at @start_ts; the
+ * counts are used only if that is the run's start and @bucket_ns the derivation's.
+ */
+struct storms_alloc_bucket {
+	uint64_t	allocs[4];	/* unmovable, movable, reclaimable, other */
+	uint64_t	failed;
+};
+
+struct storms_allocs {
+	uint64_t			start_ts, bucket_ns;
+	bool				started;	/* storms_allocs_start() was called */
+	bool				broken;		/* out of memory: the rows are read */
+	bool				any;		/* a row was counted */
+	unsigned int			pfn_field, mt_field;
+	struct storms_alloc_bucket	*b;
+	size_t				nr, cap;
+};
+
+/* @o: the options the run will be derived with; NULL for the defaults. */
+void storms_allocs_init(struct storms_allocs *a, const struct mmr_storm_opts *o);
+void storms_allocs_start(struct storms_allocs *a, uint64_t start_ts);
+/* Counts the mm_page_alloc row @ev is written as. */
+void storms_allocs_add(struct storms_allocs *a, const struct mmr_event *ev);
+void storms_allocs_release(struct storms_allocs *a);
+/* mmr_storms_derive() with the counts in @a, where they fit the run (else NULL). */
+int storms_derive_counted(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o,
+			  const struct storms_allocs *a);
+
 /* Reads a whole (small, /proc-style) file into a new NUL-terminated buffer. */
 int read_text_file(const char *path, char **out, size_t *len);
 

@@ -25,9 +25,13 @@
 
 #define PROGRESS_EVERY	(1u << 16)
 
+struct ring;
+
 struct replay_ctx {
 	struct mmr_model		*m;
 	struct mmr_writer		*w;
+	struct ring			*events;	/* to the writer thread, if it runs */
+	struct storms_allocs		*allocs;	/* counted for the derivation, or NULL */
 	const struct mmr_replay_opts	*opts;
 	struct mmr_replay_result	*res;
 	uint64_t			base_ts;	/* recorded ts of model time 0 */
@@ -122,25 +126,6 @@ static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int ord
 	err = release_owner(c, owner);
 	if (err && !c->event_err)
 		c->event_err = err;
-}
-
-/* The model's events, shifted onto the recording's clock, into the new run. */
-static int on_event(const struct mmr_event *ev, void *arg)
-{
-	struct replay_ctx *c = arg;
-	struct mmr_event copy;
-	int err;
-
-	copy = *ev;
-	copy.ts += c->base_ts;
-	if (!c->res->replay.events_written)
-		c->first_ts = copy.ts;
-	c->last_ts = copy.ts;
-	err = mmr_writer_add(c->w, &copy);
-	if (err)
-		return err;
-	c->res->replay.events_written++;
-	return 0;
 }
 
 static void request_class(uint64_t gfp, unsigned int order, struct mmr_model_req *req)
@@ -271,8 +256,9 @@ static int on_op(const struct replay_op *op, void *arg)
 struct ring {
 	pthread_mutex_t		lock;
 	pthread_cond_t		cond;
-	unsigned char		*buf;		/* RING_BLOCKS x RING_BLOCK entries */
+	unsigned char		*buf;		/* nr_blocks x RING_BLOCK entries */
 	size_t			size;		/* of an entry */
+	unsigned int		nr_blocks;	/* at most RING_BLOCKS */
 	unsigned int		len[RING_BLOCKS];
 	uint64_t		filled;		/* blocks handed over */
 	uint64_t		taken;		/* blocks the consumer is done with */
@@ -282,11 +268,12 @@ struct ring {
 	unsigned int		fill;		/* producer: entries in its current block */
 };
 
-static int ring_init(struct ring *r, size_t size)
+static int ring_init(struct ring *r, size_t size, unsigned int nr_blocks)
 {
 	memset(r, 0, sizeof(*r));
 	r->size = size;
-	r->buf = malloc(size * RING_BLOCKS * RING_BLOCK);
+	r->nr_blocks = nr_blocks;
+	r->buf = malloc(size * nr_blocks * RING_BLOCK);
 	if (!r->buf)
 		return -ENOMEM;
 	pthread_mutex_init(&r->lock, NULL);
@@ -307,7 +294,7 @@ static void ring_destroy(struct ring *r)
 /* Producer: where the next entry goes; ring_push() hands it over. */
 static inline void *ring_slot(struct ring *r)
 {
-	return r->buf + ((r->filled % RING_BLOCKS) * RING_BLOCK + r->fill) * r->size;
+	return r->buf + ((r->filled % r->nr_blocks) * RING_BLOCK + r->fill) * r->size;
 }
 
 /* Producer: hands the current block over and waits for a free one. */
@@ -316,10 +303,10 @@ static int ring_publish(struct ring *r)
 	bool stop;
 
 	pthread_mutex_lock(&r->lock);
-	r->len[r->filled % RING_BLOCKS] = r->fill;
+	r->len[r->filled % r->nr_blocks] = r->fill;
 	r->filled++;
 	pthread_cond_broadcast(&r->cond);
-	while (r->filled - r->taken == RING_BLOCKS && !r->stop)
+	while (r->filled - r->taken == r->nr_blocks && !r->stop)
 		pthread_cond_wait(&r->cond, &r->lock);
 	stop = r->stop;
 	pthread_mutex_unlock(&r->lock);
@@ -337,7 +324,7 @@ static void ring_close(struct ring *r, int err)
 {
 	pthread_mutex_lock(&r->lock);
 	if (r->fill && !r->stop) {
-		r->len[r->filled % RING_BLOCKS] = r->fill;
+		r->len[r->filled % r->nr_blocks] = r->fill;
 		r->filled++;
 	}
 	r->done = true;
@@ -358,8 +345,8 @@ static const void *ring_take(struct ring *r, unsigned int *n, int *err)
 	while (r->taken == r->filled && !r->done)
 		pthread_cond_wait(&r->cond, &r->lock);
 	if (r->taken < r->filled) {
-		*n = r->len[r->taken % RING_BLOCKS];
-		block = r->buf + (r->taken % RING_BLOCKS) * RING_BLOCK * r->size;
+		*n = r->len[r->taken % r->nr_blocks];
+		block = r->buf + (r->taken % r->nr_blocks) * RING_BLOCK * r->size;
 	} else {
 		*err = r->err;
 	}
@@ -458,7 +445,7 @@ static void pipe_start(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 	if (store_open_reader(st, &p->st))
 		return;
 	p->ops = malloc(sizeof(*p->ops) * RING_BLOCK);
-	if (!p->ops || ring_init(&p->rows, sizeof(struct workload_row)))
+	if (!p->ops || ring_init(&p->rows, sizeof(struct workload_row), RING_BLOCKS))
 		goto fail;
 	if (pthread_create(&p->reader, NULL, pipe_reader, p))
 		goto fail;
@@ -483,6 +470,111 @@ static void pipe_finish(struct op_pipe *p)
 	free(p->ops);
 	mmr_store_close(p->st);
 	p->started = false;
+}
+
+/*
+ * Writing the model's events is most of a replay that keeps the alloc stream
+ * (SQLite's inserts: two thirds of its CPU; the model and the reading a sixth), so
+ * where the model's thread need not touch a store while it runs, the writing has a
+ * thread of its own: the model's thread copies each event into a ring (RING_BLOCK
+ * events a block) and goes on; the writer thread hands them to the batched writer
+ * in the same order, so the same rows are written. The connection to the output
+ * store is the writer thread's alone until it is joined, before anything else is
+ * stored. 16 blocks, 12 MiB: the writer is the slower side, so a deeper ring would
+ * only fill up.
+ */
+#define EVENT_BLOCKS	16
+
+struct event_pipe {
+	bool			started;
+	pthread_t		thread;
+	struct ring		events;		/* struct mmr_event, model -> writer */
+	struct mmr_writer	*w;
+	int			err;		/* the writer's first error */
+	double			cpu_s;		/* the writer's CPU when it returned */
+};
+
+static void *event_writer(void *arg)
+{
+	struct event_pipe *p = arg;
+	int err = 0, end_err = 0;
+
+	while (!err) {
+		const struct mmr_event *ev;
+		unsigned int n;
+
+		ev = ring_take(&p->events, &n, &end_err);
+		if (!ev)
+			break;
+		for (unsigned int i = 0; i < n && !err; i++)
+			err = mmr_writer_add(p->w, &ev[i]);
+		ring_release(&p->events, err != 0);
+	}
+	p->err = err;
+	p->cpu_s = thread_cpu_s();
+	return NULL;
+}
+
+/* Starts writing @w's events in another thread; if it cannot, @p stays idle. */
+static void event_pipe_start(struct event_pipe *p, struct mmr_writer *w)
+{
+	memset(p, 0, sizeof(*p));
+	p->w = w;
+	if (ring_init(&p->events, sizeof(struct mmr_event), EVENT_BLOCKS))
+		return;
+	if (pthread_create(&p->thread, NULL, event_writer, p)) {
+		ring_destroy(&p->events);
+		return;
+	}
+	p->started = true;
+}
+
+/* Writes what is left, joins the writer thread; returns its error. */
+static int event_pipe_finish(struct event_pipe *p)
+{
+	if (!p->started)
+		return 0;
+	ring_close(&p->events, 0);
+	pthread_join(p->thread, NULL);
+	ring_destroy(&p->events);
+	p->started = false;
+	return p->err;
+}
+
+/* The model's events, shifted onto the recording's clock, into the new run. */
+static int on_event(const struct mmr_event *ev, void *arg)
+{
+	struct replay_ctx *c = arg;
+	uint64_t ts = ev->ts + c->base_ts;
+	int err;
+
+	if (!c->res->replay.events_written) {
+		c->first_ts = ts;
+		if (c->allocs)
+			storms_allocs_start(c->allocs, ts);
+	}
+	c->last_ts = ts;
+	if (c->events) {
+		/* the model lends only string literals (model_emit()): they outlive the copy */
+		struct mmr_event *copy = ring_slot(c->events);
+
+		*copy = *ev;
+		copy->ts = ts;
+		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
+			storms_allocs_add(c->allocs, copy);
+		err = ring_push(c->events);
+	} else {
+		struct mmr_event copy = *ev;
+
+		copy.ts = ts;
+		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
+			storms_allocs_add(c->allocs, &copy);
+		err = mmr_writer_add(c->w, &copy);
+	}
+	if (err)
+		return err;
+	c->res->replay.events_written++;
+	return 0;
 }
 
 /*
@@ -849,12 +941,18 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	char *strings[4] = { 0 }, *params = NULL, source[512];
 	uint32_t first_owner = 0;
 	struct op_pipe pipe = { 0 };
+	struct event_pipe events = { 0 };
+	struct storms_allocs allocs;
 	bool any;
 	int err;
 
 	memset(res, 0, sizeof(*res));
 	if (!out)
 		out = st;
+	/* the derivation's allocation counts, kept as the rows are written */
+	storms_allocs_init(&allocs, o->storm_opts);
+	if (o->derive)
+		c.allocs = &allocs;
 	err = source_info(st, run_id, &info, strings);
 	if (err)
 		goto out;
@@ -899,8 +997,27 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 				put_gfp_flag, out, res->run_id);
 	if (!err)
 		err = mmr_writer_new(out, res->run_id, &c.w);
-	if (!err)
+	/* the writer thread only where this one touches no store meanwhile, and where
+	 * there is much to write: without the alloc stream a replay writes a few
+	 * events a thousand allocations, and the ring would only take memory */
+	if (!err && !o->one_thread && !o->no_alloc_stream && (pipe.started || out != st)) {
+		event_pipe_start(&events, c.w);
+		if (events.started) {
+			c.events = &events.events;
+			res->mem_rings = (uint64_t)EVENT_BLOCKS * RING_BLOCK *
+					 sizeof(struct mmr_event);
+		}
+	}
+	if (!err) {
+		int werr;
+
 		err = run_workload(&pipe, st, run_id, first_owner, &c, &res->workload);
+		/* a writer that failed stopped the model: its error is the one to give */
+		werr = event_pipe_finish(&events);
+		c.events = NULL;
+		if (werr)
+			err = werr;
+	}
 	if (!err)
 		err = c.event_err;
 	if (!err) {
@@ -911,9 +1028,9 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		res->mem_owner_table = mem.owners;
 		res->mem_pfn_map = res->workload.pfn_map_bytes;
 		if (pipe.started)
-			res->mem_row_ring = (uint64_t)RING_BLOCKS * RING_BLOCK *
-					    sizeof(struct workload_row) +
-					    RING_BLOCK * sizeof(struct replay_op);
+			res->mem_rings += (uint64_t)RING_BLOCKS * RING_BLOCK *
+					  sizeof(struct workload_row) +
+					  RING_BLOCK * sizeof(struct replay_op);
 		mmr_model_stats(c.m, &res->model);
 		res->mixed_blocks = mmr_model_mixed_blocks(c.m);
 		res->span_ns = c.last_ts - c.first_ts;
@@ -925,7 +1042,7 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (!err && o->derive) {
 		err = mmr_writer_flush(c.w);
 		if (!err)
-			err = mmr_storms_derive(out, res->run_id, o->storm_opts);
+			err = storms_derive_counted(out, res->run_id, o->storm_opts, c.allocs);
 		if (!err)
 			err = mmr_storms_detect(out, res->run_id, o->storm_opts);
 	}
@@ -934,11 +1051,14 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 	if (err)
 		mmr_store_rollback(out);
 out:
+	event_pipe_finish(&events);
 	pipe_finish(&pipe);
 	res->reader_cpu_s = pipe.reader_cpu_s;
+	res->writer_cpu_s = events.cpu_s;
 	res->mapper_cpu_s = pipe.mapper_cpu_s;
 	res->model_cpu_s = thread_cpu_s() - pipe.mapper_cpu_s;
 	mmr_writer_free(c.w);
+	storms_allocs_release(&allocs);
 	mmr_model_free(c.m);
 	free(c.released);
 	free(params);

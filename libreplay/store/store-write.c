@@ -177,18 +177,39 @@ int mmr_store_snapshot(struct mmr_store *st, int64_t run_id, uint64_t ts, const 
  * Rows are buffered per table and inserted WRITER_BATCH at a time with one
  * multi-row INSERT: SQLite's per-statement cost then spreads over many rows.
  * Strings are copied into the table's arena, since events only lend them.
+ *
+ * Binding is most of what is left of our side of an insert (the replay's alloc
+ * stream binds some 300M values), so the statements take the run id as a literal,
+ * a row keeps only the values it binds, and a value is bound only where the
+ * parameter does not hold it already: sqlite3_reset() keeps the bindings, and
+ * neighbouring events often share their cpu, pid, order, flags, or a NULL.
  */
 #define WRITER_BATCH 128
 #define NO_STR ((size_t)-1)
 
 enum { WSTR_STR, WSTR_EXTRA, WSTR_SYSTEM, WSTR_NAME, WSTR_JSON, WSTR__COUNT };
 
+/* What a parameter of a prepared insert holds. */
+enum { BOUND_OTHER, BOUND_INT, BOUND_NULL };
+
+struct bound {
+	int64_t		v;
+	int		kind;
+};
+
+struct writer_stmt {
+	sqlite3_stmt	*s;
+	struct bound	*bound;		/* per parameter, from 1 */
+};
+
 struct writer_table {
-	sqlite3_stmt		*one;		/* single-row insert, for partial flushes */
-	sqlite3_stmt		*many;		/* WRITER_BATCH-row insert */
+	const struct mmr_event_desc	*d;	/* NULL for generic events */
+	struct writer_stmt	one;		/* single-row insert, for partial flushes */
+	struct writer_stmt	many;		/* WRITER_BATCH-row insert */
 	int			n;		/* rows buffered */
-	struct mmr_event	rows[WRITER_BATCH];
-	int64_t			seq[WRITER_BATCH];
+	int64_t			val[WRITER_BATCH][4 + MMR_EVENT_MAX_FIELDS];
+					/* ts, seq, cpu, pid, the fields */
+	uint32_t		missing[WRITER_BATCH];
 	size_t			str[WRITER_BATCH][WSTR__COUNT];	/* offsets into arena */
 	struct strbuf		arena;
 };
@@ -216,12 +237,20 @@ int mmr_writer_new(struct mmr_store *st, int64_t run_id, struct mmr_writer **out
 	return 0;
 }
 
+static void writer_stmt_release(struct writer_stmt *ws)
+{
+	sqlite3_finalize(ws->s);
+	free(ws->bound);
+	ws->s = NULL;
+	ws->bound = NULL;
+}
+
 static void writer_table_free(struct writer_table *t)
 {
 	if (!t)
 		return;
-	sqlite3_finalize(t->one);
-	sqlite3_finalize(t->many);
+	writer_stmt_release(&t->one);
+	writer_stmt_release(&t->many);
 	sb_release(&t->arena);
 	free(t);
 }
@@ -249,30 +278,34 @@ uint64_t mmr_writer_count(const struct mmr_writer *w, enum mmr_event_type type)
 	return (unsigned int)type < MMR_EV__COUNT ? w->count[type] : 0;
 }
 
-/* The INSERT of @rows rows into the table of @type. */
-static int writer_prepare(struct mmr_writer *w, enum mmr_event_type type, int rows,
-			  sqlite3_stmt **out)
+/* Parameters of one row of @t's insert. */
+static unsigned int writer_row_params(const struct writer_table *t)
 {
-	const struct mmr_event_desc *d = mmr_event_desc(type);
+	return t->d ? 4 + t->d->nr_fields + 1 : 7;
+}
+
+/* The INSERT of @rows rows into @t's table, the run id written out. */
+static int writer_prepare(struct mmr_writer *w, struct writer_table *t, int rows,
+			  struct writer_stmt *out)
+{
+	const struct mmr_event_desc *d = t->d;
+	unsigned int nparams = writer_row_params(t);
 	struct strbuf sql;
-	unsigned int ncols;
 	int err;
 
 	sb_init(&sql);
 	if (!d) {
 		sb_adds(&sql, "INSERT INTO generic_events (run_id, ts, seq, cpu, pid, system, "
 			"name, fields) VALUES ");
-		ncols = 8;
 	} else {
 		sb_addf(&sql, "INSERT INTO %s (run_id, ts, seq, cpu, pid", d->name);
 		for (unsigned int i = 0; i < d->nr_fields; i++)
 			sb_addf(&sql, ", \"%s\"", d->columns[i]);
 		sb_adds(&sql, ", extra) VALUES ");
-		ncols = 6 + d->nr_fields;
 	}
 	for (int r = 0; r < rows; r++) {
-		sb_adds(&sql, r ? ",(?" : "(?");
-		for (unsigned int c = 1; c < ncols; c++)
+		sb_addf(&sql, "%s(%lld", r ? "," : "", (long long)w->run_id);
+		for (unsigned int c = 0; c < nparams; c++)
 			sb_adds(&sql, ",?");
 		sb_adds(&sql, ")");
 	}
@@ -280,9 +313,45 @@ static int writer_prepare(struct mmr_writer *w, enum mmr_event_type type, int ro
 		sb_release(&sql);
 		return -ENOMEM;
 	}
-	err = store_prepare(w->st, sb_str(&sql), out);
+	/* calloc: BOUND_OTHER everywhere, nothing is taken as bound yet */
+	out->bound = calloc((size_t)rows * nparams + 1, sizeof(*out->bound));
+	err = out->bound ? store_prepare(w->st, sb_str(&sql), &out->s) : -ENOMEM;
 	sb_release(&sql);
+	if (err)
+		writer_stmt_release(out);
 	return err;
+}
+
+static inline void bind_int(struct writer_stmt *ws, int idx, int64_t v)
+{
+	struct bound *b = &ws->bound[idx];
+
+	if (b->kind == BOUND_INT && b->v == v)
+		return;
+	sqlite3_bind_int64(ws->s, idx, v);
+	b->kind = BOUND_INT;
+	b->v = v;
+}
+
+static inline void bind_null(struct writer_stmt *ws, int idx)
+{
+	struct bound *b = &ws->bound[idx];
+
+	if (b->kind == BOUND_NULL)
+		return;
+	sqlite3_bind_null(ws->s, idx);
+	b->kind = BOUND_NULL;
+}
+
+/* Text is bound every time: the arena it points into is reused. */
+static inline void bind_str(struct writer_stmt *ws, int idx, const char *v)
+{
+	if (!v) {
+		bind_null(ws, idx);
+		return;
+	}
+	sqlite3_bind_text(ws->s, idx, v, -1, SQLITE_STATIC);
+	ws->bound[idx].kind = BOUND_OTHER;
 }
 
 static const char *row_str(const struct writer_table *t, int r, int which)
@@ -293,34 +362,30 @@ static const char *row_str(const struct writer_table *t, int r, int which)
 }
 
 /* Binds buffered row @r at parameter @col onwards; returns the next parameter. */
-static int bind_row(struct mmr_writer *w, struct writer_table *t, int r, sqlite3_stmt *s,
-		    int col)
+static int bind_row(struct writer_table *t, int r, struct writer_stmt *ws, int col)
 {
-	const struct mmr_event *ev = &t->rows[r];
-	const struct mmr_event_desc *d = mmr_event_desc(ev->type);
+	const struct mmr_event_desc *d = t->d;
+	const int64_t *v = t->val[r];
 
-	sqlite3_bind_int64(s, col++, w->run_id);
-	sqlite3_bind_int64(s, col++, (sqlite3_int64)ev->ts);
-	sqlite3_bind_int64(s, col++, t->seq[r]);
-	sqlite3_bind_int(s, col++, ev->cpu);
-	sqlite3_bind_int(s, col++, ev->pid);
+	for (int i = 0; i < 4; i++)
+		bind_int(ws, col++, v[i]);
 	if (!d) {
 		const char *sys = row_str(t, r, WSTR_SYSTEM), *name = row_str(t, r, WSTR_NAME);
 
-		sqlite3_bind_text(s, col++, sys ? sys : "", -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, col++, name ? name : "", -1, SQLITE_STATIC);
-		bind_text_or_null(s, col++, row_str(t, r, WSTR_JSON));
+		bind_str(ws, col++, sys ? sys : "");
+		bind_str(ws, col++, name ? name : "");
+		bind_str(ws, col++, row_str(t, r, WSTR_JSON));
 		return col;
 	}
 	for (unsigned int i = 0; i < d->nr_fields; i++, col++) {
-		if (ev->missing & (1u << i))
-			sqlite3_bind_null(s, col);
+		if (t->missing[r] & (1u << i))
+			bind_null(ws, col);
 		else if ((int)i == d->str_field)
-			bind_text_or_null(s, col, row_str(t, r, WSTR_STR));
+			bind_str(ws, col, row_str(t, r, WSTR_STR));
 		else
-			sqlite3_bind_int64(s, col, ev->val[i]);
+			bind_int(ws, col, v[4 + i]);
 	}
-	bind_text_or_null(s, col++, row_str(t, r, WSTR_EXTRA));
+	bind_str(ws, col++, row_str(t, r, WSTR_EXTRA));
 	return col;
 }
 
@@ -344,18 +409,18 @@ static int writer_flush_table(struct mmr_writer *w, enum mmr_event_type type)
 	if (t->n == WRITER_BATCH) {
 		int col = 1;
 
-		if (!t->many)
-			err = writer_prepare(w, type, WRITER_BATCH, &t->many);
+		if (!t->many.s)
+			err = writer_prepare(w, t, WRITER_BATCH, &t->many);
 		for (int r = 0; !err && r < t->n; r++)
-			col = bind_row(w, t, r, t->many, col);
+			col = bind_row(t, r, &t->many, col);
 		if (!err)
-			err = writer_step(w, t->many);
+			err = writer_step(w, t->many.s);
 	} else {
-		if (!t->one)
-			err = writer_prepare(w, type, 1, &t->one);
+		if (!t->one.s)
+			err = writer_prepare(w, t, 1, &t->one);
 		for (int r = 0; !err && r < t->n; r++) {
-			bind_row(w, t, r, t->one, 1);
-			err = writer_step(w, t->one);
+			bind_row(t, r, &t->one, 1);
+			err = writer_step(w, t->one.s);
 		}
 	}
 	t->n = 0;
@@ -398,6 +463,7 @@ int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev)
 {
 	enum mmr_event_type type = ev->type;
 	struct writer_table *t;
+	int64_t *v;
 	int r;
 
 	if ((unsigned int)type >= MMR_EV__COUNT)
@@ -407,12 +473,21 @@ int mmr_writer_add(struct mmr_writer *w, const struct mmr_event *ev)
 		t = calloc(1, sizeof(*t));
 		if (!t)
 			return -ENOMEM;
+		t->d = mmr_event_desc(type);
 		sb_init(&t->arena);
 		w->tab[type] = t;
 	}
 	r = t->n;
-	t->rows[r] = *ev;
-	t->seq[r] = w->seq;
+	v = t->val[r];
+	v[0] = (int64_t)ev->ts;
+	v[1] = w->seq;
+	v[2] = ev->cpu;
+	v[3] = ev->pid;
+	if (t->d) {
+		for (unsigned int i = 0; i < t->d->nr_fields; i++)
+			v[4 + i] = ev->val[i];
+	}
+	t->missing[r] = ev->missing;
 	t->str[r][WSTR_STR] = arena_add(t, ev->str);
 	t->str[r][WSTR_EXTRA] = arena_add(t, ev->extra);
 	if (type == MMR_EV_GENERIC) {

@@ -142,6 +142,7 @@ struct derive {
 	uint64_t		stray_ends;
 	bool			has_allocs;	/* the run's allocation results are complete:
 						 * they decide compaction stall outcomes */
+	const struct storms_allocs *counted;	/* the allocations counted as written */
 
 	struct bucket		*b;
 	size_t			nr_buckets;
@@ -157,6 +158,8 @@ struct derive {
 	struct mmr_stmt		*ins_reclaim, *ins_compact, *ins_stall, *ins_daemon;
 	struct mmr_stmt		*ins_extfrag, *next_alloc;
 };
+
+#define MAX_BUCKETS (2u << 20)	/* ~330 MB of counters; a day at 100 ms is 864k */
 
 /* ------------------------------------------------------------ helpers */
 
@@ -713,12 +716,123 @@ static int load_pageblock_order(struct derive *d, const struct mmr_storm_opts *o
 	return 0;
 }
 
+/* ------------------------------------------------- allocations counted */
+
+/*
+ * A replay writes some 8M mm_page_alloc rows for ten seconds of a busy host; reading
+ * them back for the timeline's allocation counts was most of the derivation. The
+ * replay counts them as it writes them instead, in buckets from the run's first
+ * event: bucket_of() at derivation time folds the ones past the run's end into the
+ * last bucket, as it does rows. The classes are those of the scan in aggregate().
+ */
+void storms_allocs_init(struct storms_allocs *a, const struct mmr_storm_opts *o)
+{
+	const struct mmr_event_desc *desc = mmr_event_desc(MMR_EV_PAGE_ALLOC);
+	struct mmr_storm_opts defaults;
+
+	memset(a, 0, sizeof(*a));
+	if (!o) {
+		mmr_storm_opts_init(&defaults);
+		o = &defaults;
+	}
+	a->bucket_ns = o->bucket_ns;
+	a->pfn_field = a->mt_field = MMR_EVENT_MAX_FIELDS;
+	for (unsigned int i = 0; desc && i < desc->nr_fields; i++) {
+		if (!strcmp(desc->columns[i], "pfn"))
+			a->pfn_field = i;
+		else if (!strcmp(desc->columns[i], "migratetype"))
+			a->mt_field = i;
+	}
+	if (!a->bucket_ns || a->pfn_field == MMR_EVENT_MAX_FIELDS ||
+	    a->mt_field == MMR_EVENT_MAX_FIELDS)
+		a->broken = true;
+}
+
+void storms_allocs_start(struct storms_allocs *a, uint64_t start_ts)
+{
+	a->start_ts = start_ts;
+	a->started = true;
+}
+
+void storms_allocs_add(struct storms_allocs *a, const struct mmr_event *ev)
+{
+	struct storms_alloc_bucket *b;
+	uint64_t i;
+	int64_t mt;
+
+	if (a->broken)
+		return;
+	if (!a->started) {
+		a->broken = true;
+		return;
+	}
+	i = ev->ts <= a->start_ts ? 0 : (ev->ts - a->start_ts) / a->bucket_ns;
+	if (i >= a->nr) {
+		if (i >= MAX_BUCKETS) {
+			a->broken = true;
+			return;
+		}
+		if (i >= a->cap) {
+			size_t cap = a->cap ? a->cap : 256;
+
+			while (cap <= i)
+				cap *= 2;
+			b = realloc(a->b, cap * sizeof(*b));
+			if (!b) {
+				a->broken = true;
+				return;
+			}
+			a->b = b;
+			a->cap = cap;
+		}
+		memset(&a->b[a->nr], 0, (i + 1 - a->nr) * sizeof(*a->b));
+		a->nr = i + 1;
+	}
+	b = &a->b[i];
+	/* a missing field is stored as NULL: read as 0 for pfn, "other" for mt */
+	if (!(ev->missing & (1u << a->pfn_field)) && ev->val[a->pfn_field] == -1)
+		b->failed++;
+	mt = ev->val[a->mt_field];
+	if ((ev->missing & (1u << a->mt_field)) || mt < 0 || mt > 2)
+		b->allocs[3]++;
+	else
+		b->allocs[mt]++;
+	a->any = true;
+}
+
+void storms_allocs_release(struct storms_allocs *a)
+{
+	free(a->b);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The counts kept as the rows were written, if they fit this derivation. */
+static bool use_counted(const struct derive *d)
+{
+	const struct storms_allocs *a = d->counted;
+
+	return a && !a->broken && (a->started || !a->any) && a->bucket_ns == d->bucket_ns &&
+	       (!a->any || a->start_ts == d->run.start_ts);
+}
+
 /* Allocation counts per bucket and migratetype, and PSI peaks, by SQL aggregation. */
 static int aggregate(struct derive *d)
 {
 	struct mmr_stmt *q;
 	int err, rc;
 
+	if (use_counted(d)) {
+		for (size_t i = 0; i < d->counted->nr; i++) {
+			const struct storms_alloc_bucket *c = &d->counted->b[i];
+			struct bucket *b = &d->b[i < d->nr_buckets ? i : d->nr_buckets - 1];
+
+			for (int mt = 0; mt < 4; mt++)
+				b->allocs[mt] += c->allocs[mt];
+			b->allocs_failed += c->failed;
+		}
+		d->has_allocs = d->counted->any;
+		goto psi;
+	}
 	/*
 	 * One pass in key (time) order, bucketed here: a GROUP BY on the bucket would
 	 * sort every allocation, several times slower than the scan itself.
@@ -743,6 +857,7 @@ static int aggregate(struct derive *d)
 	mmr_stmt_free(q);
 	if (rc < 0)
 		return rc;
+psi:
 
 	err = mmr_stmt_prepare(d->st,
 		"SELECT (ts - ?2) / ?3, max(some_avg10), max(full_avg10) FROM psi_samples "
@@ -965,12 +1080,16 @@ static void derive_release(struct derive *d)
 	mmr_stmt_free(d->next_alloc);
 }
 
-#define MAX_BUCKETS (2u << 20)	/* ~330 MB of counters; a day at 100 ms is 864k */
-
 int mmr_storms_derive(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o)
 {
+	return storms_derive_counted(st, run_id, o, NULL);
+}
+
+int storms_derive_counted(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o,
+			  const struct storms_allocs *a)
+{
 	struct mmr_storm_opts defaults;
-	struct derive d = { .st = st };
+	struct derive d = { .st = st, .counted = a };
 	uint64_t nb;
 	int err;
 

@@ -40,3 +40,18 @@ storms_dump "$db" "$rep2" >"$T/by-replay"
 storms_dump "$db" "$rep2" >"$T/by-storms"
 [ -s "$T/by-replay" ] && cmp -s "$T/by-replay" "$T/by-storms" || fail "replay and storms derive differently"
 ok "derivation inside a replay's transaction equals a standalone one"
+
+# ... and so does one into another store (loaded in bulk, its events written by a
+# thread of their own, its allocations counted as they are written)
+out=$T/out.db
+"$MMREPLAY" replay -q --policy defrag_mode -o "$out" "$db" 2>/dev/null || fail "replay -o"
+[ "$(sqlite3 "$out" "PRAGMA journal_mode")" = wal ] || fail "the output store is not back in WAL"
+[ "$(sqlite3 "$out" "SELECT sum(allocs_unmovable + allocs_movable + allocs_reclaimable +
+	allocs_other) FROM storm_timeline")" = "$(sqlite3 "$out" "SELECT count(*) FROM mm_page_alloc")" ] ||
+	fail "the timeline's allocations are not the stored ones"
+storms_dump "$out" >"$T/by-replay-o"
+"$MMREPLAY" storms --rederive -f csv "$out" >/dev/null || fail "storms --rederive (-o)"
+storms_dump "$out" >"$T/by-storms-o"
+[ -s "$T/by-replay-o" ] && cmp -s "$T/by-replay-o" "$T/by-storms-o" ||
+	fail "replay -o and storms derive differently"
+ok "a replay into another store derives as storms does"

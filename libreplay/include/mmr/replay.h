@@ -60,9 +60,10 @@ struct mmr_replay_opts {
 	bool			derive;		/* write the storms module's derived tables
 						 * and detect storms for the new run */
 	const struct mmr_storm_opts	*storm_opts;	/* for derive; NULL for defaults */
-	bool			one_thread;	/* read the recording in the model's thread
-						 * (otherwise in a second one, if the store
-						 * allows a second connection; same results) */
+	bool			one_thread;	/* read the recording and write the model's
+						 * events in the model's thread (otherwise
+						 * each in a thread of its own, where the
+						 * stores allow it; same results) */
 	uint32_t		owner_ids;	/* reuse freed owner ids once this many
 						 * are taken (0: the model's pages, see
 						 * MMR_REPLAY_OWNER_IDS_MIN/_MAX) */
@@ -82,14 +83,16 @@ struct mmr_replay_result {
 							 * recording (0: read in the calling one) */
 	double				mapper_cpu_s;	/* of the calling thread in mapping the
 							 * rows to owners (0 when reading there) */
+	double				writer_cpu_s;	/* of the thread that wrote the model's
+							 * events (0: written in the calling one) */
 	double				model_cpu_s;	/* of the calling thread, the rest */
 	/* the larger tables of the replay, bytes: the model's page state (8 bytes a
 	 * page) and owner table, the workload's pfn map (its peak; also in workload),
-	 * the rows between the two threads */
+	 * the rings between the threads (recorded rows; the model's events to write) */
 	uint64_t			mem_page_state;
 	uint64_t			mem_owner_table;
 	uint64_t			mem_pfn_map;
-	uint64_t			mem_row_ring;
+	uint64_t			mem_rings;
 };
 
 /**
