@@ -3,6 +3,7 @@
 # Everything created here is removed by the EXIT trap.
 set -u
 : "${MMREPLAY:?run through ctest}"
+. "$MMR_SRC/tests/live/tracefs-ns.sh"
 T=$(mktemp -d "/var/tmp/mmr-live-bpf.XXXXXX")	# on disk: workload files must be reclaimable
 INST=""
 CG2=""
@@ -43,12 +44,11 @@ bpf_require() {
 	fi
 }
 
-# tracefs_require: sets TRACEFS, mounting it if needed (never unmounted here).
+# tracefs_require: sets TRACEFS (tracefs-ns.sh mounted it in the test's own mount
+# namespace if the host had not).
 tracefs_require() {
 	TRACEFS=/sys/kernel/tracing
-	if [ ! -e "$TRACEFS/instances" ]; then
-		mount -t tracefs nodev "$TRACEFS" 2>/dev/null || skip "tracefs is not available"
-	fi
+	[ -e "$TRACEFS/trace" ] || skip "tracefs is not mounted and could not be mounted"
 	[ -d "$TRACEFS/instances" ] || skip "tracefs has no instances"
 }
 

@@ -1,5 +1,6 @@
 # tests/live/record-lib.sh - helpers of the recorder's live tests (tests/live/t035*.sh):
 # skip without root or tracefs, the top-level tracing state, a small mm workload.
+. "$MMR_SRC/tests/live/tracefs-ns.sh"
 . "$MMR_SRC/tests/cli/lib.sh"
 TR=/sys/kernel/tracing
 [ "$(id -u)" -eq 0 ] || skip "needs root (tracefs instances)"
