@@ -33,8 +33,9 @@ static const char usage[] =
 	"                        model's thread (by default a thread each; the results\n"
 	"                        are the same)\n"
 	"      --owner-ids N     reuse the ids of freed owners once N ids are taken\n"
-	"                        (default: one per page of the model, 65536 to 16777216;\n"
-	"                        the results are the same, reuse bounds the owner table)\n"
+	"                        (default: the model's pages less its pre-existing\n"
+	"                        owners, 65536 to 16777216; the results are the same,\n"
+	"                        reuse bounds the owner table)\n"
 	"  -q, --quiet           print nothing on success\n"
 	"  -v, --verbose         more detail on stderr\n"
 	"  -h, --help            show this help\n";
