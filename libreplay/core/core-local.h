@@ -77,6 +77,12 @@ void storms_allocs_release(struct storms_allocs *a);
 int storms_derive_counted(struct mmr_store *st, int64_t run_id, const struct mmr_storm_opts *o,
 			  const struct storms_allocs *a);
 
+/*
+ * Makes room for @need elements of @size bytes in *@v (capacity *@cap, doubled);
+ * the new elements are not initialised. Return: 0 or -ENOMEM (*@v unchanged).
+ */
+int mmr_grow(void **v, size_t *cap, size_t need, size_t size);
+
 /* Reads a whole (small, /proc-style) file into a new NUL-terminated buffer. */
 int read_text_file(const char *path, char **out, size_t *len);
 

@@ -1,5 +1,6 @@
 /*
- * core/core-log.c - the log callback and the small string helpers the modules share.
+ * core/core-log.c - the log callback and the small string, array and file helpers the
+ * modules share.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +130,24 @@ void sb_add_json_str(struct strbuf *sb, const char *s, size_t n)
 		}
 	}
 	sb_addn(sb, "\"", 1);
+}
+
+int mmr_grow(void **v, size_t *cap, size_t need, size_t size)
+{
+	size_t ncap;
+	void *n;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 8;
+	while (ncap < need)
+		ncap *= 2;
+	n = realloc(*v, ncap * size);
+	if (!n)
+		return -ENOMEM;
+	*v = n;
+	*cap = ncap;
+	return 0;
 }
 
 int read_text_file(const char *path, char **out, size_t *len)

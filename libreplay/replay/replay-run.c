@@ -82,18 +82,12 @@ static int release_owner(struct replay_ctx *c, uint32_t owner)
 /* Flags @owner (OWNER_*), the flags growing to take it. */
 static int owner_flag(struct replay_ctx *c, uint32_t owner, uint8_t flag)
 {
-	if (owner >= c->released_cap) {
-		size_t cap = c->released_cap ? c->released_cap : 4096;
-		uint8_t *v;
+	size_t had = c->released_cap;
 
-		while (cap <= owner)
-			cap *= 2;
-		v = realloc(c->released, cap);
-		if (!v)
+	if (owner >= had) {
+		if (mmr_grow((void **)&c->released, &c->released_cap, (size_t)owner + 1, 1))
 			return -ENOMEM;
-		memset(v + c->released_cap, 0, cap - c->released_cap);
-		c->released = v;
-		c->released_cap = cap;
+		memset(c->released + had, 0, c->released_cap - had);
 	}
 	c->released[owner] = flag;
 	return 0;

@@ -345,17 +345,12 @@ static int host_lru_push(struct synth_host *h, uint64_t pfn)
 
 static int host_spare_push(struct synth_host *h, uint64_t pfn)
 {
-	if (h->nr_spare == h->spare_cap) {
-		size_t cap = h->spare_cap ? h->spare_cap * 2 : 4096;
-		uint64_t *v = realloc(h->spare, cap * sizeof(*v));
+	int err = mmr_grow((void **)&h->spare, &h->spare_cap, h->nr_spare + 1,
+			   sizeof(*h->spare));
 
-		if (!v)
-			return -ENOMEM;
-		h->spare = v;
-		h->spare_cap = cap;
-	}
-	h->spare[h->nr_spare++] = pfn;
-	return 0;
+	if (!err)
+		h->spare[h->nr_spare++] = pfn;
+	return err;
 }
 
 static const int32_t kswapd_pid = 1009;

@@ -322,14 +322,8 @@ static int queue_push(struct owner_queue *q, uint32_t owner)
 		if (q->head > q->cap / 2) {
 			memmove(q->v, q->v + q->head, q->len * sizeof(*q->v));
 			q->head = 0;
-		} else {
-			size_t cap = q->cap ? q->cap * 2 : 64;
-			uint32_t *v = realloc(q->v, cap * sizeof(*v));
-
-			if (!v)
-				return -ENOMEM;
-			q->v = v;
-			q->cap = cap;
+		} else if (mmr_grow((void **)&q->v, &q->cap, q->cap + 1, sizeof(*q->v))) {
+			return -ENOMEM;
 		}
 	}
 	q->v[q->head + q->len++] = owner;

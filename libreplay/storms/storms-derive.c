@@ -462,7 +462,7 @@ static int on_event(struct derive *d, struct mmr_stmt *q)
 			d->b[bucket_of(d, ts)].dr_entries++;
 		}
 		stk = &t->reclaim[rk];
-		err = storms_grow((void **)&stk->v, &stk->cap, stk->n + 1, sizeof(*stk->v));
+		err = mmr_grow((void **)&stk->v, &stk->cap, stk->n + 1, sizeof(*stk->v));
 		if (err)
 			return err;
 		stk->v[stk->n++] = (struct open_reclaim){ .ts = ts, .cpu = cpu, .has_order = true,
@@ -494,7 +494,7 @@ static int on_event(struct derive *d, struct mmr_stmt *q)
 			t->stall.zones_compacted++;
 			t->stall.last_ts = ts;
 		}
-		err = storms_grow((void **)&t->compact.v, &t->compact.cap, t->compact.n + 1,
+		err = mmr_grow((void **)&t->compact.v, &t->compact.cap, t->compact.n + 1,
 			   sizeof(*t->compact.v));
 		if (err)
 			return err;
@@ -642,7 +642,7 @@ static int load_pids(struct derive *d, const char *sql, int32_t **out, size_t *n
 		return err;
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
 	while ((rc = mmr_stmt_step(q)) == 1) {
-		err = storms_grow((void **)out, &cap, *nr + 1, sizeof(**out));
+		err = mmr_grow((void **)out, &cap, *nr + 1, sizeof(**out));
 		if (err)
 			break;
 		(*out)[(*nr)++] = (int32_t)mmr_stmt_int(q, 0);
@@ -772,18 +772,9 @@ void storms_allocs_add(struct storms_allocs *a, const struct mmr_event *ev)
 			a->broken = true;
 			return;
 		}
-		if (i >= a->cap) {
-			size_t cap = a->cap ? a->cap : 256;
-
-			while (cap <= i)
-				cap *= 2;
-			b = realloc(a->b, cap * sizeof(*b));
-			if (!b) {
-				a->broken = true;
-				return;
-			}
-			a->b = b;
-			a->cap = cap;
+		if (mmr_grow((void **)&a->b, &a->cap, i + 1, sizeof(*a->b))) {
+			a->broken = true;
+			return;
 		}
 		memset(&a->b[a->nr], 0, (i + 1 - a->nr) * sizeof(*a->b));
 		a->nr = i + 1;

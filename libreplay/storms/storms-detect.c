@@ -43,7 +43,7 @@ static int load_timeline(struct detect *d)
 	while ((rc = mmr_stmt_step(q)) == 1) {
 		struct tl_row *r;
 
-		if (storms_grow((void **)&d->tl, &cap, d->nr + 1, sizeof(*d->tl))) {
+		if (mmr_grow((void **)&d->tl, &cap, d->nr + 1, sizeof(*d->tl))) {
 			rc = -ENOMEM;
 			break;
 		}
@@ -129,7 +129,7 @@ static int write_storm(struct detect *d, size_t first, size_t last)
 	while ((rc = mmr_stmt_step(d->dr_q)) == 1) {
 		int64_t m = mmr_stmt_is_null(d->dr_q, 2) ? 3 : mmr_stmt_int(d->dr_q, 2);
 
-		if (storms_grow((void **)&d->durs, &d->durs_cap, n + 1, sizeof(*d->durs))) {
+		if (mmr_grow((void **)&d->durs, &d->durs_cap, n + 1, sizeof(*d->durs))) {
 			rc = -ENOMEM;
 			break;
 		}

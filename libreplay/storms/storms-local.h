@@ -37,9 +37,6 @@ int storms_exec_run(struct mmr_store *st, const char *sql, int64_t run_id);
 /* Bind an unsigned or a "maybe absent" value: NULL when @present is false. */
 int storms_bind_opt(struct mmr_stmt *s, int idx, bool present, int64_t v);
 
-/* Makes room for @need elements of @size bytes in *@v (capacity *@cap, doubled). */
-int storms_grow(void **v, size_t *cap, size_t need, size_t size);
-
 /* Nearest-rank percentile of @n sorted values (@p in 0..100). */
 uint64_t storms_percentile(const uint64_t *sorted, size_t n, double p);
 

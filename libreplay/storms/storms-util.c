@@ -140,24 +140,6 @@ int storms_bind_opt(struct mmr_stmt *s, int idx, bool present, int64_t v)
 	return present ? mmr_stmt_bind_int(s, idx, v) : mmr_stmt_bind_null(s, idx);
 }
 
-int storms_grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t ncap;
-	void *n;
-
-	if (need <= *cap)
-		return 0;
-	ncap = *cap ? *cap * 2 : 8;
-	while (ncap < need)
-		ncap *= 2;
-	n = realloc(*v, ncap * size);
-	if (!n)
-		return -ENOMEM;
-	*v = n;
-	*cap = ncap;
-	return 0;
-}
-
 uint64_t storms_percentile(const uint64_t *sorted, size_t n, double p)
 {
 	size_t rank;
