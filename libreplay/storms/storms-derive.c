@@ -718,6 +718,13 @@ static int load_pageblock_order(struct derive *d, const struct mmr_storm_opts *o
 
 /* ------------------------------------------------- allocations counted */
 
+/* The timeline's class of an allocation's migratetype @mt (@null: stored as NULL):
+ * unmovable, movable, reclaimable, or 3 for any other. */
+static inline unsigned int alloc_class(int64_t mt, bool null)
+{
+	return null || mt < 0 || mt > 2 ? 3 : (unsigned int)mt;
+}
+
 /*
  * A replay writes some 8M mm_page_alloc rows for ten seconds of a busy host; reading
  * them back for the timeline's allocation counts was most of the derivation. The
@@ -758,7 +765,6 @@ void storms_allocs_add(struct storms_allocs *a, const struct mmr_event *ev)
 {
 	struct storms_alloc_bucket *b;
 	uint64_t i;
-	int64_t mt;
 
 	if (a->broken)
 		return;
@@ -783,11 +789,7 @@ void storms_allocs_add(struct storms_allocs *a, const struct mmr_event *ev)
 	/* a missing field is stored as NULL: read as 0 for pfn, "other" for mt */
 	if (!(ev->missing & (1u << a->pfn_field)) && ev->val[a->pfn_field] == -1)
 		b->failed++;
-	mt = ev->val[a->mt_field];
-	if ((ev->missing & (1u << a->mt_field)) || mt < 0 || mt > 2)
-		b->allocs[3]++;
-	else
-		b->allocs[mt]++;
+	b->allocs[alloc_class(ev->val[a->mt_field], ev->missing & (1u << a->mt_field))]++;
 	a->any = true;
 }
 
@@ -806,8 +808,9 @@ static bool use_counted(const struct derive *d)
 	       (!a->any || a->start_ts == d->run.start_ts);
 }
 
-/* Allocation counts per bucket and migratetype, and PSI peaks, by SQL aggregation. */
-static int aggregate(struct derive *d)
+/* Allocation counts per bucket and migratetype: the ones counted as the rows were
+ * written where they fit, else one pass over the rows. */
+static int count_allocs(struct derive *d)
 {
 	struct mmr_stmt *q;
 	int err, rc;
@@ -822,7 +825,7 @@ static int aggregate(struct derive *d)
 			b->allocs_failed += c->failed;
 		}
 		d->has_allocs = d->counted->any;
-		goto psi;
+		return 0;
 	}
 	/*
 	 * One pass in key (time) order, bucketed here: a GROUP BY on the bucket would
@@ -835,21 +838,25 @@ static int aggregate(struct derive *d)
 	mmr_stmt_bind_int(q, 1, d->run.run_id);
 	while ((rc = mmr_stmt_step(q)) == 1) {
 		struct bucket *b = &d->b[bucket_of(d, (uint64_t)mmr_stmt_int(q, 0))];
-		int64_t mt = mmr_stmt_int(q, 1);
 
 		if (mmr_stmt_int(q, 2) == -1)
 			b->allocs_failed++;
-		if (mt < 0 || mt > 2 || mmr_stmt_is_null(q, 1))
-			b->allocs[3]++;
-		else
-			b->allocs[mt]++;
+		b->allocs[alloc_class(mmr_stmt_int(q, 1), mmr_stmt_is_null(q, 1))]++;
 		d->has_allocs = true;
 	}
 	mmr_stmt_free(q);
-	if (rc < 0)
-		return rc;
-psi:
+	return rc < 0 ? rc : 0;
+}
 
+/* Allocation counts per bucket and migratetype, and PSI peaks, by SQL aggregation. */
+static int aggregate(struct derive *d)
+{
+	struct mmr_stmt *q;
+	int err, rc;
+
+	err = count_allocs(d);
+	if (err)
+		return err;
 	err = mmr_stmt_prepare(d->st,
 		"SELECT (ts - ?2) / ?3, max(some_avg10), max(full_avg10) FROM psi_samples "
 		"WHERE run_id = ?1 AND ts >= ?2 AND ts <= ?4 GROUP BY 1", &q);
