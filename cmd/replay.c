@@ -204,7 +204,7 @@ int cmd_replay(int argc, char **argv)
 		fprintf(stderr, "mmreplay replay: memory: %.1f MiB page state, %.1f MiB owner "
 			"table, %.1f MiB pfn map at its largest, %.1f MiB rings between threads\n",
 			(double)res.mem_page_state / 1048576, (double)res.mem_owner_table / 1048576,
-			(double)res.mem_pfn_map / 1048576, (double)res.mem_rings / 1048576);
+			(double)res.workload.pfn_map_bytes / 1048576, (double)res.mem_rings / 1048576);
 	ret = EXIT_OK;
 out:
 	mmr_store_close(out);

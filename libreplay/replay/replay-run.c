@@ -41,12 +41,12 @@ struct replay_ctx {
 	uint64_t			total, done;
 	uint32_t			owner_base;	/* added to the ops' owner ids */
 	uint64_t			model_pages;	/* of all the model's zones */
+	struct workload_map		*map;		/* while the workload runs */
 	/* by the model's owner id: OWNER_GIVEN_UP, the workload gave it up while the
 	 * model still holds it (given back to the mapping when the model frees it);
 	 * OWNER_TAKEN, a pre-existing owner's id the workload took again */
-	struct workload_map		*map;
-	uint8_t				*released;
-	size_t				released_cap;
+	uint8_t				*owner_flags;
+	size_t				nr_owner_flags;
 };
 
 enum { OWNER_GIVEN_UP = 1, OWNER_TAKEN = 2 };
@@ -70,29 +70,29 @@ static bool model_holds(const struct replay_ctx *c, uint32_t owner)
  */
 static int release_owner(struct replay_ctx *c, uint32_t owner)
 {
-	if (owner < c->released_cap)
-		c->released[owner] = 0;
+	if (owner < c->nr_owner_flags)
+		c->owner_flags[owner] = 0;
 	return workload_map_release(c->map, owner - c->owner_base);
+}
+
+/* Flags @owner (OWNER_*), the flags growing to take it. */
+static int owner_flag(struct replay_ctx *c, uint32_t owner, uint8_t flag)
+{
+	size_t had = c->nr_owner_flags;
+
+	if (owner >= had) {
+		if (mmr_grow((void **)&c->owner_flags, &c->nr_owner_flags, (size_t)owner + 1, 1))
+			return -ENOMEM;
+		memset(c->owner_flags + had, 0, c->nr_owner_flags - had);
+	}
+	c->owner_flags[owner] = flag;
+	return 0;
 }
 
 /*
  * The workload no longer names the model's @owner: reuse it now if the model does not
  * hold it either, else when the model frees it (on_reclaim()).
  */
-/* Flags @owner (OWNER_*), the flags growing to take it. */
-static int owner_flag(struct replay_ctx *c, uint32_t owner, uint8_t flag)
-{
-	size_t had = c->released_cap;
-
-	if (owner >= had) {
-		if (mmr_grow((void **)&c->released, &c->released_cap, (size_t)owner + 1, 1))
-			return -ENOMEM;
-		memset(c->released + had, 0, c->released_cap - had);
-	}
-	c->released[owner] = flag;
-	return 0;
-}
-
 static int forget_owner(struct replay_ctx *c, uint32_t owner)
 {
 	if (!model_holds(c, owner))
@@ -109,12 +109,11 @@ static int forget_owner(struct replay_ctx *c, uint32_t owner)
 static void on_reclaim(void *arg, uint32_t owner, uint64_t pfn, unsigned int order)
 {
 	struct replay_ctx *c = arg;
+	uint8_t flag = owner < c->nr_owner_flags ? c->owner_flags[owner] : 0;
 	int err;
 
 	(void)pfn;
 	(void)order;
-	uint8_t flag = owner < c->released_cap ? c->released[owner] : 0;
-
 	if (flag != OWNER_GIVEN_UP && (owner >= c->owner_base || flag == OWNER_TAKEN))
 		return;
 	err = release_owner(c, owner);
@@ -540,6 +539,7 @@ static int on_event(const struct mmr_event *ev, void *arg)
 {
 	struct replay_ctx *c = arg;
 	uint64_t ts = ev->ts + c->base_ts;
+	struct mmr_event local, *copy;
 	int err;
 
 	if (!c->res->replay.events_written) {
@@ -548,23 +548,14 @@ static int on_event(const struct mmr_event *ev, void *arg)
 			storms_allocs_start(c->allocs, ts);
 	}
 	c->last_ts = ts;
-	if (c->events) {
-		/* the model lends only string literals (model_emit()): they outlive the copy */
-		struct mmr_event *copy = ring_slot(c->events);
-
-		*copy = *ev;
-		copy->ts = ts;
-		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
-			storms_allocs_add(c->allocs, copy);
-		err = ring_push(c->events);
-	} else {
-		struct mmr_event copy = *ev;
-
-		copy.ts = ts;
-		if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
-			storms_allocs_add(c->allocs, &copy);
-		err = mmr_writer_add(c->w, &copy);
-	}
+	/* to the writer thread's ring, or written here; the model lends only string
+	 * literals (model_emit()), so they outlive the copy */
+	copy = c->events ? ring_slot(c->events) : &local;
+	*copy = *ev;
+	copy->ts = ts;
+	if (c->allocs && ev->type == MMR_EV_PAGE_ALLOC)
+		storms_allocs_add(c->allocs, copy);
+	err = c->events ? ring_push(c->events) : mmr_writer_add(c->w, copy);
 	if (err)
 		return err;
 	c->res->replay.events_written++;
@@ -655,7 +646,7 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 {
 	struct workload_map *map;
 	bool first = true;
-	int err = workload_map_new(0, reuse_after(c), ops_put, p, p->ws, &map);
+	int err = workload_map_new(reuse_after(c), ops_put, p, p->ws, &map);
 
 	c->map = map;
 	while (!err) {
@@ -704,7 +695,7 @@ static int run_workload(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 	if (!err)
 		err = reserve_owners(c, first_owner);
 	if (!err)
-		err = workload_map_new(0, reuse_after(c), on_op, c, ws, &c->map);
+		err = workload_map_new(reuse_after(c), on_op, c, ws, &c->map);
 	if (!err)
 		err = workload_read(st, run_id, workload_map_row, workload_map_hint, c->map, ws);
 	workload_map_free(c->map);
@@ -1020,7 +1011,6 @@ int mmr_replay_run(struct mmr_store *st, int64_t run_id, struct mmr_store *out,
 		mmr_model_memory(c.m, &mem);
 		res->mem_page_state = mem.pages;
 		res->mem_owner_table = mem.owners;
-		res->mem_pfn_map = res->workload.pfn_map_bytes;
 		if (pipe.started)
 			res->mem_rings += (uint64_t)RING_BLOCKS * RING_BLOCK *
 					  sizeof(struct workload_row) +
@@ -1054,7 +1044,7 @@ out:
 	mmr_writer_free(c.w);
 	storms_allocs_release(&allocs);
 	mmr_model_free(c.m);
-	free(c.released);
+	free(c.owner_flags);
 	free(params);
 	for (int i = 0; i < 4; i++)
 		free(strings[i]);

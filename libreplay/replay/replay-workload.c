@@ -606,7 +606,7 @@ void workload_map_hint_early(const struct workload_row *r, void *arg)
 		__builtin_prefetch(&m->dir[hash64((uint64_t)r->pfn >> CHUNK_SHIFT) & (m->cap - 1)]);
 }
 
-int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn, void *arg,
+int workload_map_new(uint32_t reuse_after, replay_op_fn fn, void *arg,
 		     struct mmr_workload_stats *ws, struct workload_map **out)
 {
 	struct workload_map *x = calloc(1, sizeof(*x));
@@ -618,7 +618,6 @@ int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn
 	x->fn = fn;
 	x->arg = arg;
 	x->ws = ws;
-	x->next_owner = first_owner;
 	return 0;
 }
 

@@ -86,12 +86,11 @@ struct mmr_replay_result {
 	double				writer_cpu_s;	/* of the thread that wrote the model's
 							 * events (0: written in the calling one) */
 	double				model_cpu_s;	/* of the calling thread, the rest */
-	/* the larger tables of the replay, bytes: the model's page state (8 bytes a
-	 * page) and owner table, the workload's pfn map (its peak; also in workload),
-	 * the rings between the threads (recorded rows; the model's events to write) */
+	/* the larger tables of the replay, bytes (the pfn map's is workload's): the
+	 * model's page state (8 bytes a page) and owner table, the rings between the
+	 * threads (recorded rows; the model's events to write) */
 	uint64_t			mem_page_state;
 	uint64_t			mem_owner_table;
-	uint64_t			mem_pfn_map;
 	uint64_t			mem_rings;
 };
 
