@@ -53,13 +53,13 @@ typedef void (*workload_hint_fn)(const struct workload_row *r, void *arg);
  * threads: workload_read() reads run @run_id in trace order and hands each alloc/free
  * row to @fn (setting @ws's events_read and dropped_batched only), and @hint, if not
  * NULL, a free row it has read ahead; workload_map_row(), the @fn of a struct
- * workload_map, turns rows into ops with owner ids from 0 (setting @ws's other
- * counters; the model's ids are those plus its pre-existing owners).
+ * workload_map, turns rows into ops with new owner ids from @first_owner (setting
+ * @ws's other counters; workload_map_release() may give it any id to reuse).
  */
 int workload_read(struct mmr_store *st, int64_t run_id, workload_row_fn fn,
 		  workload_hint_fn hint, void *arg, struct mmr_workload_stats *ws);
 struct workload_map;
-int workload_map_new(uint32_t reuse_after, replay_op_fn fn, void *arg,
+int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn, void *arg,
 		     struct mmr_workload_stats *ws, struct workload_map **out);
 int workload_map_row(const struct workload_row *r, void *map);
 void workload_map_hint(const struct workload_row *r, void *map);

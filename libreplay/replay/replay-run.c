@@ -9,8 +9,9 @@
  * so a replay lines up with its recording.
  *
  * Owners: pre-existing memory takes owner ids 0..N-1 (populate), the workload's
- * allocations N onwards. An owner the model reclaimed is remembered, so that the
- * recording's later free of it is skipped.
+ * allocations N onwards, and then, past a threshold, the ids neither side holds any
+ * more, the pre-existing owners' included. A recorded free of an owner the model
+ * already reclaimed is skipped.
  *
  * Request classes come from the gfp bits the recording shows: movable requests are
  * page cache (file LRU) except transparent huge pages (anon), reclaimable ones are
@@ -39,7 +40,8 @@ struct replay_ctx {
 	int				event_err;
 	uint64_t			first_ts, last_ts;
 	uint64_t			total, done;
-	uint32_t			owner_base;	/* added to the ops' owner ids */
+	uint32_t			owner_base;	/* the first id of the workload's owners:
+							 * the ids below are pre-existing owners' */
 	uint64_t			model_pages;	/* of all the model's zones */
 	struct workload_map		*map;		/* while the workload runs */
 	/* by the model's owner id: OWNER_GIVEN_UP, the workload gave it up while the
@@ -63,16 +65,12 @@ static bool model_holds(const struct replay_ctx *c, uint32_t owner)
 	return mmr_model_owner_pfn(c->m, owner, &pfn) == 0;
 }
 
-/*
- * The model's @owner is held by neither side now: the mapping may give it to a new
- * allocation. The mapping's ids are the model's less owner_base, modulo 2^32, so a
- * pre-existing owner's (below owner_base) is one too, far up in the mapping's space.
- */
+/* @owner is held by neither side now: the mapping may give it to a new allocation. */
 static int release_owner(struct replay_ctx *c, uint32_t owner)
 {
 	if (owner < c->nr_owner_flags)
 		c->owner_flags[owner] = 0;
-	return workload_map_release(c->map, owner - c->owner_base);
+	return workload_map_release(c->map, owner);
 }
 
 /* Flags @owner (OWNER_*), the flags growing to take it. */
@@ -140,7 +138,7 @@ static void request_class(uint64_t gfp, unsigned int order, struct mmr_model_req
 static int on_op(const struct replay_op *op, void *arg)
 {
 	struct replay_ctx *c = arg;
-	uint32_t owner = c->owner_base + op->owner;
+	uint32_t owner = op->owner;
 	uint64_t t;
 	int err = 0;
 
@@ -236,10 +234,10 @@ static int on_op(const struct replay_op *op, void *arg)
  * then crossed cores twice, and it was no faster on two cores.) The ring holds
  * 128 blocks of 4096 rows, 16 MiB: building the model takes a tenth of the replay,
  * and with a smaller ring the reader waited through most of it (paired runs of the
- * 8.8M-event replay: 64 blocks 1-4% faster than 16, 128 another 2-3%). The mapping's
- * owner ids count from 0; the model's thread adds the first workload owner when it
- * runs on_op(). Rows, ops and their order are those of the single-threaded path, so
- * are the results. Either side stopping stops the other.
+ * 8.8M-event replay: 64 blocks 1-4% faster than 16, 128 another 2-3%). The mapping
+ * runs in the model's thread, after the model is built, so its owner ids are the
+ * model's. Rows, ops and their order are those of the single-threaded path, so are
+ * the results. Either side stopping stops the other.
  */
 #define RING_BLOCK	4096	/* entries per block */
 #define RING_BLOCKS	128	/* blocks in a ring */
@@ -611,11 +609,9 @@ static int run_ops(struct replay_ctx *c, const struct replay_op *ops, unsigned i
 		/* the owners freed a few ops on: table entry first, then page; the entry
 		 * of an owner allocated or forgotten (a reused id's is anywhere) */
 		if (i + 2 * PREFETCH_AHEAD < n)
-			mmr_model_prefetch_owner(c->m, c->owner_base +
-						 ops[i + 2 * PREFETCH_AHEAD].owner, false);
+			mmr_model_prefetch_owner(c->m, ops[i + 2 * PREFETCH_AHEAD].owner, false);
 		if (i + PREFETCH_AHEAD < n && ops[i + PREFETCH_AHEAD].kind == OP_FREE)
-			mmr_model_prefetch_owner(c->m, c->owner_base +
-						 ops[i + PREFETCH_AHEAD].owner, true);
+			mmr_model_prefetch_owner(c->m, ops[i + PREFETCH_AHEAD].owner, true);
 		err = on_op(&ops[i], c);
 	}
 	return err;
@@ -646,7 +642,7 @@ static int pipe_run(struct op_pipe *p, struct replay_ctx *c)
 {
 	struct workload_map *map;
 	bool first = true;
-	int err = workload_map_new(reuse_after(c), ops_put, p, p->ws, &map);
+	int err = workload_map_new(c->owner_base, reuse_after(c), ops_put, p, p->ws, &map);
 
 	c->map = map;
 	while (!err) {
@@ -695,7 +691,7 @@ static int run_workload(struct op_pipe *p, struct mmr_store *st, int64_t run_id,
 	if (!err)
 		err = reserve_owners(c, first_owner);
 	if (!err)
-		err = workload_map_new(reuse_after(c), on_op, c, ws, &c->map);
+		err = workload_map_new(first_owner, reuse_after(c), on_op, c, ws, &c->map);
 	if (!err)
 		err = workload_read(st, run_id, workload_map_row, workload_map_hint, c->map, ws);
 	workload_map_free(c->map);

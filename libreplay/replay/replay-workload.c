@@ -141,6 +141,7 @@ struct workload_map {
 	replay_op_fn			fn;
 	void				*arg;
 	struct mmr_workload_stats	*ws;
+	uint32_t			first_owner;	/* the first id it gives */
 	uint32_t			next_owner;	/* never used yet */
 	uint32_t			reuse_after;	/* ids taken before reusing freed ones */
 	struct owner_queue		freed;		/* released, to use again */
@@ -490,7 +491,8 @@ static int on_alloc(struct workload_map *x, const struct workload_row *r)
 	uint32_t owner;
 	int err;
 
-	if (x->next_owner < x->reuse_after || !queue_pop_newest(&x->freed, &owner))
+	if (x->next_owner - x->first_owner < x->reuse_after ||
+	    !queue_pop_newest(&x->freed, &owner))
 		owner = x->next_owner++;
 
 	x->ws->allocs++;
@@ -606,7 +608,7 @@ void workload_map_hint_early(const struct workload_row *r, void *arg)
 		__builtin_prefetch(&m->dir[hash64((uint64_t)r->pfn >> CHUNK_SHIFT) & (m->cap - 1)]);
 }
 
-int workload_map_new(uint32_t reuse_after, replay_op_fn fn, void *arg,
+int workload_map_new(uint32_t first_owner, uint32_t reuse_after, replay_op_fn fn, void *arg,
 		     struct mmr_workload_stats *ws, struct workload_map **out)
 {
 	struct workload_map *x = calloc(1, sizeof(*x));
@@ -618,6 +620,7 @@ int workload_map_new(uint32_t reuse_after, replay_op_fn fn, void *arg,
 	x->fn = fn;
 	x->arg = arg;
 	x->ws = ws;
+	x->first_owner = x->next_owner = first_owner;
 	return 0;
 }
 
@@ -625,7 +628,7 @@ void workload_map_free(struct workload_map *x)
 {
 	if (!x)
 		return;
-	x->ws->owner_ids = x->next_owner;
+	x->ws->owner_ids = x->next_owner - x->first_owner;
 	x->ws->pfn_map_bytes = x->map.peak_bytes;
 	for (int o = 0; o < MMR_MODEL_NR_ORDERS; o++)
 		free(x->migrated[o].v);
