@@ -10,6 +10,17 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }
 ok() { echo "ok - $*"; }
 
+# trace_cmd ARGS...: trace-cmd on files only. Run as root it mounts tracefs when the
+# host has none and leaves it mounted (even for convert, report or dump), so there it
+# runs in a private mount namespace, where that mount goes away with it.
+trace_cmd() {
+	if [ "$(id -u)" -eq 0 ] && unshare --mount --propagation private true 2>/dev/null; then
+		unshare --mount --propagation private trace-cmd "$@"
+	else
+		trace-cmd "$@"
+	fi
+}
+
 # expect_fail STATUS PATTERN CMD...: runs CMD, requires exit STATUS, exactly one
 # line on stderr (plus the --help hint of a usage error), matching the extended
 # regex PATTERN.

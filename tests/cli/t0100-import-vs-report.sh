@@ -14,9 +14,9 @@ for f in "$MMR_TESTDATA"/*.dat; do
 	base=$(basename "$f" .dat)
 	files="$files $f"
 	# the same trace as v6 uncompressed and v7 uncompressed
-	trace-cmd convert -i "$f" -o "$T/$base-as-v6.dat" --file-version 6 --compression none \
+	trace_cmd convert -i "$f" -o "$T/$base-as-v6.dat" --file-version 6 --compression none \
 		>/dev/null 2>&1 || fail "trace-cmd convert to v6 failed for $f"
-	trace-cmd convert -i "$f" -o "$T/$base-as-v7.dat" --file-version 7 --compression none \
+	trace_cmd convert -i "$f" -o "$T/$base-as-v7.dat" --file-version 7 --compression none \
 		>/dev/null 2>&1 || fail "trace-cmd convert to v7 failed for $f"
 	files="$files $T/$base-as-v6.dat $T/$base-as-v7.dat"
 done
@@ -26,7 +26,7 @@ q() { "$MMREPLAY" query -f csv "$1" "$2" | tail -n +2; }
 for f in $files; do
 	db="$T/$(basename "$f").db"
 	"$MMREPLAY" import -q "$f" -o "$db" || fail "import of $f failed"
-	trace-cmd report -R -t "$f" 2>/dev/null | perl "$MMR_SRC/tests/cli/report-summary.pl" \
+	trace_cmd report -R -t "$f" 2>/dev/null | perl "$MMR_SRC/tests/cli/report-summary.pl" \
 		>"$T/expected"
 
 	# One query over every typed table: counts, first/last ts, and a checksum of

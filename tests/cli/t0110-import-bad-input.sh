@@ -39,7 +39,7 @@ for pct in 5 30 60 95 99; do
 done
 ok "truncated v7"
 if command -v trace-cmd >/dev/null; then
-	trace-cmd convert -i "$good" -o "$T/v6.dat" --file-version 6 --compression none \
+	trace_cmd convert -i "$good" -o "$T/v6.dat" --file-version 6 --compression none \
 		>/dev/null 2>&1 || fail "trace-cmd convert failed"
 	size=$(wc -c <"$T/v6.dat")
 	for pct in 5 30 60 95 99; do

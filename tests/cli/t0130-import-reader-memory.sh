@@ -12,10 +12,10 @@ command -v trace-cmd >/dev/null || skip "trace-cmd is not installed (scripts/set
 command -v perl >/dev/null || skip "perl is not installed"
 
 src="$MMR_TESTDATA/lossless-v7z.dat"
-trace-cmd convert -i "$src" -o "$T/base6.dat" --file-version 6 --compression none \
+trace_cmd convert -i "$src" -o "$T/base6.dat" --file-version 6 --compression none \
 	>/dev/null 2>&1 || fail "trace-cmd convert to v6 failed"
 # the last CPU block of the file: offset and size
-last=$(trace-cmd dump --flyrecord "$T/base6.dat" 2>/dev/null |
+last=$(trace_cmd dump --flyrecord "$T/base6.dat" 2>/dev/null |
 	awk '/offset, size of cpu/ && $1 ~ /^[0-9]+$/ { o = $1; s = $2 } END { print o, s }')
 [ -n "$last" ] || fail "no CPU block in $T/base6.dat"
 
@@ -23,7 +23,7 @@ for n in 1 4 16; do
 	# shellcheck disable=SC2086 # $last is two numbers
 	perl "$MMR_SRC/tests/cli/grow-trace.pl" "$T/base6.dat" "$T/g$n-6.dat" "$n" $last ||
 		fail "grow-trace.pl failed"
-	trace-cmd convert -i "$T/g$n-6.dat" -o "$T/g$n.dat" --file-version 7 --compression zstd \
+	trace_cmd convert -i "$T/g$n-6.dat" -o "$T/g$n.dat" --file-version 7 --compression zstd \
 		>/dev/null 2>&1 || fail "trace-cmd convert to compressed v7 failed"
 	MMR_READER_SEGMENT_PAGES=256 "$MMREPLAY" import -v "$T/g$n.dat" -o "$T/g$n.db" \
 		>/dev/null 2>"$T/err$n" || { cat "$T/err$n"; fail "import of $n copies failed"; }
